@@ -1,0 +1,130 @@
+"""Core: a plan as text for people (Terraform's look) and as JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from dorasync import __version__
+from dorasync.plan import Action, Change, FieldChange, Plan
+from dorasync.timestamps import format_ns
+
+PLAN_FORMAT_VERSION = 1
+_TIMESTAMPS = ("started_at", "finished_at")
+_SIGILS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
+_COLOURS = {"+": "32", "~": "33", "-": "31", "!": "33", "?": "36"}
+
+
+class Painter:
+    """ANSI colour when asked for, plain text otherwise."""
+
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, text: str, sigil: str) -> str:
+        code = _COLOURS.get(sigil)
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour and code else text
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.colour else text
+
+
+def value_text(name: str, value: Any) -> str:
+    """One attribute's value as it is sent, with a readable time next to a timestamp."""
+    text = json.dumps(value, ensure_ascii=False)
+    if name in _TIMESTAMPS and isinstance(value, int):
+        text += f"  # {format_ns(value)}"
+    return text
+
+
+def plan_text(plan: Plan, colour: bool = False) -> str:
+    """The plan as a person reads it: one block per change, then a summary line."""
+    paint = Painter(colour)
+    lines: list[str] = []
+    for change in plan.pending:
+        lines += _change_lines(change, paint)
+    if plan.orphans:
+        lines.append(paint.bold("Declared no more (left alone, in Datadog and in the state):"))
+        lines += [paint(f"  ? {o.key}  id {o.id}  (was {o.file})", "?") for o in plan.orphans]
+        lines.append("")
+    lines.append(summary(plan))
+    return "\n".join(lines) + "\n"
+
+
+def _change_lines(change: Change, paint: Painter) -> list[str]:
+    sigil = _SIGILS[change.action]
+    head = paint(f"  {sigil} {change.key}", sigil) + f"  ({change.file})"
+    lines = [head]
+    if change.action is Action.CREATE:
+        width = max(map(len, change.attributes))
+        lines += [
+            paint(f"      + {name:<{width}} = {value_text(name, value)}", "+")
+            for name, value in sorted(change.attributes.items())
+        ]
+    else:
+        fields = [f for f in change.fields if f.field != "id"]
+        width = max([len(f.field) for f in change.fields] + [2])
+        lines.append(f"        {'id':<{width}} = {value_text('id', change.id)}")
+        lines += [_field_line(f, width, paint) for f in fields]
+        lines += [_field_line(f, width, paint) for f in change.fields if f.field == "id"]
+    lines += [paint(f"      ! warning: {w}", "!") for w in change.warnings]
+    lines.append("")
+    return lines
+
+
+def _field_line(change: FieldChange, width: int, paint: Painter) -> str:
+    name = change.field
+    if change.before is None:
+        return paint(f"      + {name:<{width}} = {value_text(name, change.after)}", "+")
+    if change.after is None:
+        return paint(f"      - {name:<{width}} = {value_text(name, change.before)}", "-")
+    before, after = value_text(name, change.before), value_text(name, change.after)
+    return paint(f"      ~ {name:<{width}} = {before} -> {after}", "~")
+
+
+def summary(plan: Plan) -> str:
+    """The one line that ends every plan."""
+    unchanged = plan.count(Action.NOOP)
+    orphans = f", {len(plan.orphans)} declared no more (left alone)" if plan.orphans else ""
+    if not plan.has_changes:
+        return (
+            f"No changes: {unchanged} incident{'s' if unchanged != 1 else ''} match the "
+            f"state{orphans}."
+        )
+    return (
+        f"Plan: {plan.count(Action.CREATE)} to create, {plan.count(Action.UPDATE)} to "
+        f"update, {plan.count(Action.DELETE)} to delete, {unchanged} unchanged{orphans}."
+    )
+
+
+def plan_json(plan: Plan, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The machine-readable plan (README "The JSON plan"); `extra` adds top-level keys."""
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "dorasync_version": __version__,
+        "summary": {
+            **{action.value: plan.count(action) for action in Action},
+            "orphaned": len(plan.orphans),
+        },
+        "changes": [_change_json(c) for c in plan.changes],
+        "orphans": [{"key": o.key, "id": o.id, "file": o.file} for o in plan.orphans],
+        **(extra or {}),
+    }
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "action": change.action.value,
+        "key": change.key,
+        "id": change.id,
+        "file": change.file,
+        "attributes": dict(change.attributes),
+    }
+    if change.action is Action.UPDATE:
+        out["fields"] = [
+            {"field": f.field, "before": f.before, "after": f.after} for f in change.fields
+        ]
+    if change.warnings:
+        out["warnings"] = list(change.warnings)
+    return out

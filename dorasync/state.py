@@ -1,0 +1,100 @@
+"""Core: the state model, what dorasync last sent for each incident key.
+
+The file is JSON, sorted and indented, one entry per key, so that committing it
+gives small, readable diffs. It never holds a secret: only what was sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from dorasync.errors import DorasyncError
+
+FORMAT_VERSION = 1
+
+
+class StateError(DorasyncError):
+    """The state file cannot be used as it is; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What was last sent for one incident key, and from which file."""
+
+    id: str
+    file: str
+    attributes: dict[str, Any]
+    fingerprint: str
+    digest: str
+    endpoint: str
+    applied_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Every incident dorasync has sent, by key; `lineage` is fixed at creation and
+    `serial` grows with each write, so a saved plan can tell the state moved."""
+
+    lineage: str | None = None
+    serial: int = 0
+    entries: Mapping[str, Entry] = field(default_factory=dict)
+
+    def with_entries(self, changed: Mapping[str, Entry | None], lineage: str) -> State:
+        """A new serial of this state with `changed` put in (None removes a key)."""
+        entries = dict(self.entries)
+        for key, entry in changed.items():
+            if entry is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = entry
+        return replace(
+            self, lineage=self.lineage or lineage, serial=self.serial + 1, entries=entries
+        )
+
+
+def fingerprint(attributes: Mapping[str, Any]) -> str:
+    """A digest of the attributes, independent of key order."""
+    canonical = json.dumps(attributes, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def dumps(state: State, version: str) -> str:
+    """The state as the text of its file: sorted, indented, newline-terminated."""
+    body = {
+        "format_version": FORMAT_VERSION,
+        "lineage": state.lineage,
+        "serial": state.serial,
+        "dorasync_version": version,
+        "incidents": {key: asdict(entry) for key, entry in sorted(state.entries.items())},
+    }
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, shown: str) -> State:
+    """Read a state file's text; refuse anything that is not a state this version knows."""
+    fix = f"restore {shown} from its backup or from git"
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        raise StateError(
+            f"{shown} is not valid JSON ({exc}); it may be truncated; {fix}, "
+            "and do not edit it by hand"
+        ) from None
+    if not isinstance(body, dict) or "format_version" not in body:
+        raise StateError(f"{shown} is not a dorasync state file; {fix}")
+    version = body["format_version"]
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise StateError(
+            f"{shown} has format version {version!r}, written by a newer "
+            "dorasync; upgrade dorasync (pip install -U dorasync)"
+        )
+    try:
+        entries = {str(k): Entry(**v) for k, v in body["incidents"].items()}
+        lineage, serial = body["lineage"], int(body["serial"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StateError(f"{shown} is damaged ({exc!r}); {fix}") from None
+    return State(lineage, serial, entries)

@@ -1,0 +1,241 @@
+"""Adapter: the state file on disk, its journal, its backup and its lock.
+
+Every success of an apply is appended to a journal beside the state the moment it
+is known (O(1) per event), and folded into the state at the end with one atomic
+write (temp file, fsync, rename) that keeps the previous file as a backup. After a
+crash the next run folds what the journal holds; since ids are deterministic,
+re-sending what was in flight is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO
+
+from dorasync import __version__
+from dorasync.errors import DorasyncError
+from dorasync.state import Entry, State, StateError, dumps, loads
+
+FSYNC_EVERY = 64  # journal records between fsyncs: a crash loses at most these, all re-sendable
+
+
+class LockHeld(DorasyncError):
+    """Another dorasync holds the state lock."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    """Who holds the state lock, written into the lock file for the next operator."""
+
+    id: str
+    user: str
+    host: str
+    pid: int
+    operation: str
+    created: str
+
+
+class StateStore:
+    """Reads and writes one state file with its `.journal`, `.backup` and `.lock`."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path, self.shown = path, shown
+        self.journal_path = path.with_name(path.name + ".journal")
+        self.backup_path = path.with_name(path.name + ".backup")
+        self.lock_path = path.with_name(path.name + ".lock")
+
+    def read(self) -> State:
+        """The state as it stands, with any journal left by an interrupted run folded in."""
+        state = State()
+        try:
+            state = loads(self.path.read_text(encoding="utf-8"), self.shown)
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read {self.shown}: {exc}") from None
+        return self._fold_journal(state)
+
+    def _fold_journal(self, state: State) -> State:
+        try:
+            lines = self.journal_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return state
+        records = []
+        for line in lines:
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                break  # the last line of a run killed mid-write: not a recorded success
+        if not records:
+            return state
+        lineage = records[0].get("lineage")
+        if state.lineage and lineage != state.lineage:
+            raise StateError(
+                f"{self.journal_path.name} belongs to another state (lineage {lineage}, the "
+                f"state has {state.lineage}); move it away if {self.shown} was restored on "
+                "purpose, and run `dorasync plan` to see what is left to send"
+            )
+        changed = {r["key"]: (Entry(**r["entry"]) if r["entry"] else None) for r in records[1:]}
+        if not changed:
+            return state
+        return state.with_entries(changed, lineage)
+
+    @contextlib.contextmanager
+    def journal(self, state: State) -> Iterator[Journal]:
+        """Record successes as they happen; on leaving, fold them into the state file."""
+        lineage = state.lineage or str(uuid.uuid4())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not self.journal_path.exists()
+        with self.journal_path.open("a", encoding="utf-8") as handle:
+            if fresh:
+                handle.write(json.dumps({"lineage": lineage, "serial": state.serial}) + "\n")
+            journal = Journal(handle)
+            try:
+                yield journal
+            finally:
+                journal.sync()
+        if journal.changed:
+            self.write(state.with_entries(journal.changed, lineage))
+        self.journal_path.unlink(missing_ok=True)
+
+    def write(self, state: State) -> None:
+        """Replace the state file atomically, keeping the previous one as the backup."""
+        text = dumps(state, __version__)
+        if self.path.exists():
+            _atomic_write(self.backup_path, self.path.read_bytes())
+        _atomic_write(self.path, text.encode("utf-8"))
+
+    @contextlib.contextmanager
+    def lock(self, operation: str) -> Iterator[LockInfo]:
+        """Hold the state lock for `operation`; refuse at once if someone else holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        info = LockInfo(
+            str(uuid.uuid4()),
+            _user(),
+            socket.gethostname(),
+            os.getpid(),
+            operation,
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        self._acquire(info)
+        try:
+            yield info
+        finally:
+            self.lock_path.unlink(missing_ok=True)
+
+    def _acquire(self, info: LockInfo) -> None:
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = self.holder()
+                if holder is None or _is_dead(holder):
+                    self.lock_path.unlink(missing_ok=True)
+                    continue
+                raise LockHeld(
+                    f"the state is locked by {holder.user}@{holder.host} (pid {holder.pid}, "
+                    f"{holder.operation}) since {holder.created}; wait for it to finish, or, "
+                    f"if no dorasync is running there, run: dorasync force-unlock {holder.id}"
+                ) from None
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(asdict(info), handle)
+            return
+        raise LockHeld(f"could not take the lock {self.lock_path}; try again")
+
+    def holder(self) -> LockInfo | None:
+        """Who holds the lock, or None when the lock file is gone or unreadable."""
+        try:
+            return LockInfo(**json.loads(self.lock_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (ValueError, TypeError, OSError):
+            return _unreadable_lock(self.lock_path)
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        """Remove the lock if `lock_id` is the id it holds."""
+        holder = self.holder()
+        if holder is None or not self.lock_path.exists():
+            raise DorasyncError(f"{self.shown} is not locked")
+        if holder.id != lock_id:
+            raise DorasyncError(f"the lock's id is {holder.id}, not {lock_id}; nothing removed")
+        self.lock_path.unlink(missing_ok=True)
+        return holder
+
+
+class Journal:
+    """Appends one line per recorded change; fsyncs in batches."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.changed: dict[str, Entry | None] = {}
+        self.unsynced = 0
+
+    def record(self, key: str, entry: Entry | None) -> None:
+        line = {"key": key, "entry": asdict(entry) if entry else None}
+        self.handle.write(json.dumps(line, sort_keys=True) + "\n")
+        self.handle.flush()
+        self.changed[key] = entry
+        self.unsynced += 1
+        if self.unsynced >= FSYNC_EVERY:
+            self.sync()
+
+    def sync(self) -> None:
+        if self.unsynced:
+            os.fsync(self.handle.fileno())
+            self.unsynced = 0
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
+def _is_dead(holder: LockInfo) -> bool:
+    """A lock left by a process of this host that no longer runs is stale."""
+    if holder.host != socket.gethostname() or holder.pid <= 0:
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _unreadable_lock(path: Path) -> LockInfo | None:
+    """A lock file cut short (its writer died between create and write) is stale once
+    it is a few seconds old; a fresh one is being written right now."""
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    if age > 5:
+        return None
+    return LockInfo("unknown", "?", socket.gethostname(), 0, "starting", "just now")
