@@ -1,0 +1,1 @@
+"""adapter: a local stand-in for Datadog's DORA API."""

@@ -1,0 +1,51 @@
+"""adapter: counters that let tests assert what the emulator received (nothing lost or doubled)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+
+class Stats:
+    """Request and event counters, safe to bump from many handler threads."""
+
+    _BY_ID = ("posts_by_id", "deployment_posts_by_id", "deletes_by_id", "patches_by_id")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counters: dict[str, Counter[str]] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            names = ("requests", "faults", *self._BY_ID)
+            self._counters = {name: Counter() for name in names}
+            self._updates = 0
+
+    def request(self, method: str, route: str, status: int | str) -> None:
+        self.bump("requests", f"{method} {route} {status}")
+
+    def bump(self, counter: str, key: str) -> None:
+        with self._lock:
+            self._counters[counter][key] += 1
+
+    def failure_received(self, event_id: str, *, update: bool) -> None:
+        with self._lock:
+            self._counters["posts_by_id"][event_id] += 1
+            self._updates += update
+
+    def snapshot(self) -> dict[str, object]:
+        """Plain JSON values; the shape of GET /_emulator/stats.
+
+        requests: "METHOD ROUTE STATUS" -> count, with ids shown as {id} and STATUS
+        "dropped" or "hung" for requests answered with silence; posts_by_id: stored
+        failure POSTs per event id; updates: stored POSTs that replaced an event;
+        rate_limited: 429s sent; faults: injected errors, drops and hangs.
+        """
+        with self._lock:
+            shown: dict[str, object] = {
+                name: dict(counter) for name, counter in self._counters.items()
+            }
+            shown["updates"] = self._updates
+            shown["rate_limited"] = self._counters["faults"]["rate_limited"]
+            return shown
