@@ -1,0 +1,134 @@
+"""Orchestrator: sends a plan's changes through the client and journals each success."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dorasync.client import ApiProblem, DoraClient, GaveUp, Rejected, Stopped, Unauthorized
+from dorasync.plan import Change
+from dorasync.state import Entry, fingerprint
+from dorasync.statestore import Journal
+from dorasync.yamlsource import Mark
+
+Result = Literal["sent", "failed", "not attempted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one change."""
+
+    change: Change
+    result: Result
+    status: int | None = None
+    message: str = ""
+    problems: tuple[ApiProblem, ...] = ()
+
+    def where(self, problem: ApiProblem) -> Mark | None:
+        """The place in the incident's file that a server error's pointer names."""
+        incident = self.change.incident
+        if incident is None or not problem.pointer:
+            return None
+        parts = problem.pointer.strip("/").split("/")
+        name = parts[2] if parts[:2] == ["data", "attributes"] and len(parts) > 2 else ""
+        return incident.marks.get(name)
+
+
+@dataclass(slots=True)
+class Report:
+    """Every outcome of an apply, in plan order, and why it stopped early, if it did."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    stopped: str | None = None
+
+    def having(self, result: Result) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result == result]
+
+
+@dataclass(slots=True)
+class Applier:
+    """Sends changes with up to `parallelism` requests in flight; records as it goes."""
+
+    client: DoraClient
+    journal: Journal
+    endpoint: str
+    now: Callable[[], str]
+    on_outcome: Callable[[Outcome], None] = lambda _: None
+    parallelism: int = 4
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    report: Report = field(default_factory=Report)
+
+    def run(self, changes: Sequence[Change]) -> Report:
+        """Send every change; Ctrl-C stops sending, lets requests in flight finish and
+        records them, then re-raises so the caller can exit 130."""
+        order = {id(c): i for i, c in enumerate(changes)}
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.parallelism), thread_name_prefix="dorasync-apply"
+        ) as pool:
+            futures: list[Future[None]] = [pool.submit(self._one, c) for c in changes]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                self.stop("interrupted")
+                pool.shutdown(wait=True, cancel_futures=True)
+                self._finish(changes, order)
+                raise
+        self._finish(changes, order)
+        return self.report
+
+    def stop(self, reason: str) -> None:
+        """Send nothing more; requests in flight finish and are recorded."""
+        with self.lock:
+            self.report.stopped = self.report.stopped or reason
+        self.client.stop.set()
+
+    def _finish(self, changes: Sequence[Change], order: dict[int, int]) -> None:
+        done = {id(o.change) for o in self.report.outcomes}
+        self.report.outcomes += [
+            Outcome(c, "not attempted", message=self.report.stopped or "")
+            for c in changes
+            if id(c) not in done
+        ]
+        self.report.outcomes.sort(key=lambda o: order[id(o.change)])
+
+    def _one(self, change: Change) -> None:
+        if self.client.stop.is_set():
+            return
+        try:
+            reply = self.client.send_event(self.endpoint, change.attributes)
+        except Stopped:
+            return
+        except Unauthorized as exc:
+            self.stop(str(exc))
+            self._done(Outcome(change, "failed", exc.status, str(exc)))
+        except Rejected as exc:
+            self._done(Outcome(change, "failed", exc.status, str(exc), tuple(exc.problems)))
+        except GaveUp as exc:
+            self._done(Outcome(change, "failed", None, str(exc)))
+        else:
+            self._record(change, reply.status)
+
+    def _record(self, change: Change, status: int) -> None:
+        attributes = dict(change.attributes)
+        digest = change.incident.digest if change.incident else ""
+        entry = Entry(
+            id=change.id,
+            file=change.file,
+            attributes=attributes,
+            fingerprint=fingerprint(attributes),
+            digest=digest,
+            endpoint=self.endpoint,
+            applied_at=self.now(),
+        )
+        with self.lock:
+            self.journal.record(change.key, entry)
+        self._done(Outcome(change, "sent", status, "accepted, delayed" if status == 202 else ""))
+
+    def _done(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.report.outcomes.append(outcome)
+            self.on_outcome(outcome)

@@ -1,0 +1,191 @@
+"""Shell: `dorasync apply`, send the plan's changes and record each success."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import click
+
+from dorasync.commands import Context, Terminated, pass_context
+
+if TYPE_CHECKING:
+    from dorasync.apply import Outcome, Report
+    from dorasync.console import Console
+    from dorasync.plan import Plan
+    from dorasync.settings import ApiSettings
+    from dorasync.state import State
+    from dorasync.workflow import Checked
+
+EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
+
+
+@click.command()
+@click.option("--auto-approve", is_flag=True, help="Send without asking for confirmation.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@pass_context
+def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
+    """Plan, ask, then send each new or changed incident and record it in the state.
+
+    Needs DD_API_KEY (or DD_API_KEY_FILE); DORASYNC_API_URL points it at another
+    API, such as the emulator. Without a terminal, --auto-approve is required.
+
+    \b
+    Examples:
+      dorasync apply
+      DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve
+    """
+    import os  # noqa: PLC0415 - keep `dorasync --help` fast
+
+    from dorasync.console import Console  # noqa: PLC0415
+    from dorasync.errors import DorasyncError  # noqa: PLC0415
+    from dorasync.render import plan_text  # noqa: PLC0415
+    from dorasync.settings import resolve  # noqa: PLC0415
+    from dorasync.workflow import check, plan_for  # noqa: PLC0415
+
+    console = ctx.console
+    checked = check(ctx.root, time.time_ns())
+    console.problems(checked.warnings)
+    settings = resolve(os.environ, checked.project.settings.config.site)
+    Console.hide(settings.secrets())
+    for warning in settings.warnings:
+        console.warning(warning)
+    with checked.store().lock("apply"):
+        state, plan = plan_for(checked)
+        console.out(plan_text(plan, console.colour), end="")
+        if not plan.has_changes:
+            return 0
+        if settings.api_key is None:
+            raise DorasyncError(
+                "DD_API_KEY is not set; apply needs an API key to send "
+                "(plan and validate do not): set DD_API_KEY or DD_API_KEY_FILE"
+            )
+        if not auto_approve and not _confirm(console):
+            console.error("Apply cancelled; nothing was sent.")
+            return 1
+        report = _send(
+            checked,
+            settings=settings,
+            state=state,
+            plan=plan,
+            console=console,
+            parallelism=parallelism,
+        )
+    return 0 if report.stopped is None and not report.having("failed") else 1
+
+
+def _confirm(console: Console) -> bool:
+    """Terraform's prompt; without a terminal, refuse instead of waiting on nobody."""
+    from dorasync.errors import DorasyncError  # noqa: PLC0415
+
+    if not sys.stdin.isatty():
+        raise DorasyncError(
+            "apply needs a confirmation, and there is no terminal to ask on; "
+            "review `dorasync plan` and run `dorasync apply --auto-approve`"
+        )
+    console.out("\nDo you want to send these changes to Datadog? Only 'yes' will be accepted.")
+    answer: str = click.prompt("  Enter a value", default="", show_default=False)
+    return answer.strip() == "yes"
+
+
+def _send(
+    checked: Checked,
+    *,
+    settings: ApiSettings,
+    state: State,
+    plan: Plan,
+    console: Console,
+    parallelism: int,
+) -> Report:
+    from dorasync.apply import Applier  # noqa: PLC0415
+    from dorasync.client import DoraClient  # noqa: PLC0415
+
+    assert settings.api_key is not None
+    store = checked.store()
+    client = DoraClient(settings.base_url, settings.api_key, settings.app_key)
+    changes = plan.pending
+    progress = _Progress(console, len(changes))
+    endpoint = checked.project.settings.config.endpoint
+    with store.journal(state) as journal:
+        applier = Applier(
+            client, journal, endpoint, now=_now, on_outcome=progress, parallelism=parallelism
+        )
+        try:
+            report = applier.run(changes)
+        except (KeyboardInterrupt, Terminated):
+            _summary(console, applier.report, store.shown, client.retries)
+            raise
+    _summary(console, report, store.shown, client.retries)
+    return report
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class _Progress:
+    """A line per incident for small applies, a line per 10% for large ones."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console, self.total, self.done = console, total, 0
+        self.step = max(1, total // 10)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.done += 1
+        if outcome.result == "failed":
+            self.console.error(_failure_text(outcome))
+        elif self.total <= EACH_LINE_UP_TO:
+            verb = "created" if outcome.change.action.value == "create" else "updated"
+            note = f" ({outcome.message})" if outcome.message else ""
+            self.console.info(f"  {outcome.change.key}: {verb}, id {outcome.change.id}{note}")
+        elif self.done % self.step == 0 or self.done == self.total:
+            self.console.info(f"  {self.done}/{self.total} done")
+
+
+def _failure_text(outcome: Outcome) -> str:
+    """A failed change, next to the file (and line) it came from."""
+    change = outcome.change
+    for problem in outcome.problems:
+        mark = outcome.where(problem)
+        if mark is not None:
+            return (
+                f"{mark.file}:{mark.line}:{mark.col}: {change.key}: Datadog refused it "
+                f"(HTTP {outcome.status}): {problem.detail}"
+            )
+    return f"{change.file}: {change.key}: not sent: {outcome.message}"
+
+
+def _summary(console: Console, report: Report, state_file: str, retries: int) -> None:
+    sent, failed = report.having("sent"), report.having("failed")
+    skipped = report.having("not attempted")
+    created = sum(1 for o in sent if o.change.action.value == "create")
+    delayed = sum(1 for o in sent if o.status == 202)
+    notes = [f"{created} created", f"{len(sent) - created} updated"]
+    if delayed:
+        notes.append(f"{delayed} accepted with delay (202)")
+    if retries:
+        notes.append(f"{retries} retries")
+    console.out(
+        f"\nApply {'stopped' if report.stopped else 'complete'}: {len(sent)} sent "
+        f"({', '.join(notes)}), {len(failed)} failed, {len(skipped)} not attempted."
+    )
+    if report.stopped:
+        console.error(f"stopped early: {report.stopped}")
+    if skipped:
+        console.err(
+            "Not attempted: "
+            + ", ".join(o.change.key for o in skipped[:20])
+            + (f" and {len(skipped) - 20} more" if len(skipped) > 20 else "")
+        )
+    console.out(
+        f"State: {state_file} records every success; run `dorasync plan` to see what is left."
+        if failed or skipped
+        else f"State: {state_file} updated."
+    )

@@ -1,0 +1,109 @@
+"""Adapter: where to send and with which keys, resolved once from the environment.
+
+Like twine's Settings, this is read in one place and passed down, so that nothing
+deeper reads `os.environ`. Keys come from the environment (or a file named by one,
+for CI secret mounts), never from the command line, and are wrapped in `Secret` so
+that no repr, log line or traceback can show them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dorasync.config import NO_DORA_SITES, check_site
+from dorasync.errors import DorasyncError
+
+
+class Secret:
+    """A key that shows itself only to the HTTP layer."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    """The resolved target of an apply: base URL and keys."""
+
+    base_url: str
+    api_key: Secret | None
+    app_key: Secret | None
+    warnings: tuple[str, ...] = ()
+
+    def secrets(self) -> list[str]:
+        return [s.reveal() for s in (self.api_key, self.app_key) if s and s.reveal()]
+
+
+def resolve(env: Mapping[str, str], configured_site: str) -> ApiSettings:
+    """Read DD_SITE, DORASYNC_API_URL, DD_API_KEY(_FILE) and DD_APP_KEY(_FILE)."""
+    warnings = []
+    site = configured_site
+    if env.get("DD_SITE"):
+        try:
+            site = check_site(env["DD_SITE"])
+        except ValueError as exc:  # PydanticCustomError is a ValueError
+            raise DorasyncError(f"DD_SITE: {exc}") from None
+    if site in NO_DORA_SITES:
+        warnings.append(f"Datadog does not offer DORA Metrics on {site}; events may be refused")
+    url = env.get("DORASYNC_API_URL") or f"https://api.{site}"
+    return ApiSettings(
+        base_url=check_base_url(url),
+        api_key=_key(env, "DD_API_KEY"),
+        app_key=_key(env, "DD_APP_KEY"),
+        warnings=tuple(warnings),
+    )
+
+
+def check_base_url(url: str) -> str:
+    """https anywhere; plain http only to this machine (the emulator)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DorasyncError(
+            f"DORASYNC_API_URL {url!r} is not an http(s) URL; write e.g. "
+            "https://api.datadoghq.com or http://127.0.0.1:8126"
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise DorasyncError(
+            f"DORASYNC_API_URL {url!r} uses plain http to another machine, "
+            "which would send the API key in clear; use https"
+        )
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _key(env: Mapping[str, str], name: str) -> Secret | None:
+    if env.get(name):
+        return Secret(env[name].strip())
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise DorasyncError(
+            f"{name}_FILE names {path!r}, which cannot be read: {exc.strerror or exc}"
+        ) from None
+    return Secret(value) if value else None
