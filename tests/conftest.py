@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,11 +48,9 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Runner:
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator(api_key=API_KEY, app_key=APP_KEY)
-    emu.start()
-    yield emu
-    emu.stop()
+def emulator(start_emulator: Callable[..., Emulator]) -> Emulator:
+    """An emulator on loopback that checks the sentinel keys of tests.support."""
+    return start_emulator(api_key=API_KEY, app_key=APP_KEY)
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dorasync.emulator.server import Emulator
+from dorasync.emulator.server import Emulator, Faults
 from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
 
 ONGOING = """
@@ -129,6 +130,24 @@ def test_apply_sends_one_request_per_incident_then_the_plan_is_empty(
     assert "No changes: 4 incidents match the state." in again.out
 
 
+def test_every_body_sent_is_valid_for_datadogs_official_client_models(
+    sample: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    from datadog_api_client import Configuration  # noqa: PLC0415 - heavy, this test only
+    from datadog_api_client.model_utils import validate_and_convert_types  # noqa: PLC0415
+    from datadog_api_client.v2.model.dora_failure_request import (  # noqa: PLC0415
+        DORAFailureRequest,
+    )
+
+    assert run("-C", sample.root, "apply", "--auto-approve", env=api_env).code == 0
+    for attributes in emulator.failures().values():
+        body = {"data": {"attributes": attributes}}
+        model = validate_and_convert_types(
+            body, (DORAFailureRequest,), ["body"], True, True, Configuration()
+        )
+        assert model.data.attributes.started_at == attributes["started_at"]
+
+
 def test_a_fresh_clone_without_state_sends_the_same_ids(
     sample: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -220,6 +239,26 @@ def test_a_wrong_key_stops_the_run_at_once(
     assert "3 not attempted" in result.out
     assert emulator.failures() == {}
     assert not sample.state_path.exists()
+
+
+def test_a_refused_incident_fails_alone_with_the_detail_at_its_line(
+    sample: ProjectDir, run: Runner, start_emulator: Callable[..., Emulator]
+) -> None:
+    refused = "pd-incident-Q3X9-2026-07-11"
+    emu = start_emulator(api_key=API_KEY, faults=Faults(reject_ids=frozenset({refused})))
+    env = {"DORASYNC_API_URL": emu.url, "DD_API_KEY": API_KEY}
+    result = run("-C", sample.root, "apply", "--auto-approve", env=env)
+    assert result.code == 1
+    assert (
+        "incidents/explicit-id.yaml:1:5: explicit-id: Datadog refused it (HTTP 400): "
+        f"event {refused} refused on request (--reject-id)"
+    ) in result.err
+    assert "Apply complete: 3 sent (3 created, 0 updated), 1 failed, 0 not attempted." in result.out
+    assert len(emu.failures()) == 3
+    state = json.loads(sample.state_path.read_text())
+    assert set(state["incidents"]) == {"2026/ongoing", "2026/resolved", "2026/team-only"}
+    left = run("-C", sample.root, "plan")
+    assert "Plan: 1 to create, 0 to update, 0 to delete, 3 unchanged." in left.out
 
 
 def test_apply_without_an_api_key_says_so_before_sending(

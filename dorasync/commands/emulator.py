@@ -123,6 +123,13 @@ _RATE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--fault-seed", type=int, default=0, show_default=True, help="Seed for the fault draws."
 )
+@click.option(
+    "--reject-id",
+    "reject_ids",
+    multiple=True,
+    metavar="ID",
+    help="Answer 400 to events with this id (repeatable), to try a refusal.",
+)
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 def emulator(
     *,
@@ -139,6 +146,7 @@ def emulator(
     drop_rate: float,
     hang_seconds: float,
     fault_seed: int,
+    reject_ids: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Serve Datadog's DORA endpoints on loopback, for trying dorasync without Datadog.
@@ -157,6 +165,7 @@ def emulator(
             drop_rate=drop_rate,
             hang_seconds=hang_seconds,
             fault_seed=fault_seed,
+            reject_ids=frozenset(reject_ids),
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

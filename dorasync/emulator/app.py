@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +86,9 @@ class App:
             return None, "dropped"
         if fate == "error":
             return Reply(503, {"errors": ["Service Unavailable"]}), 503
+        refused = self._refused(method, raw)
+        if refused is not None:
+            return refused, 400
         reply = self.api.handle(method, path, header, raw)
         if fate == "timeout":
             # Handled (and stored) but never answered: the client sees a timeout that hides
@@ -92,6 +96,18 @@ class App:
             self.stopping.wait(self.faults.hang_seconds)
             return None, "hung"
         return reply, reply.status
+
+    def _refused(self, method: str, raw: bytes) -> Reply | None:
+        if method != "POST" or not self.faults.reject_ids:
+            return None
+        try:
+            event_id = json.loads(raw)["data"]["attributes"]["id"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if event_id not in self.faults.reject_ids:
+            return None
+        detail = f"event {event_id} refused on request (--reject-id)"
+        return errors_reply([api_error(detail, pointer="/data/attributes/id")], 400)
 
     def _reset_view(self) -> object:
         self.reset()

@@ -24,6 +24,8 @@ class Faults:
     timeout_rate and drop_rate: the share of API requests answered 503, stored then left
     hanging for hang_seconds, or dropped unanswered (one draw per request decides, so
     together they may not exceed 1). latency_ms: delay before every API answer.
+    reject_ids: event ids whose POST is answered 400 as if Datadog refused the body,
+    so that a client's handling of a refusal can be tried with a body it believes valid.
     """
 
     rate_limit: tuple[int, float] | None = None
@@ -33,6 +35,7 @@ class Faults:
     drop_rate: float = 0.0
     hang_seconds: float = 30.0
     fault_seed: int = 0
+    reject_ids: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         rates = {
