@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dorasync.client import ApiProblem, DoraClient, GaveUp, Rejected, Stopped, Unauthorized
+from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Stopped
 from dorasync.plan import Change
 from dorasync.state import Entry, fingerprint
 from dorasync.statestore import Journal
@@ -102,7 +102,7 @@ class Applier:
             reply = self.client.send_event(self.endpoint, change.attributes)
         except Stopped:
             return
-        except Unauthorized as exc:
+        except Fatal as exc:
             self.stop(str(exc))
             self._done(Outcome(change, "failed", exc.status, str(exc)))
         except Rejected as exc:

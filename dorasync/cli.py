@@ -24,6 +24,7 @@ from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
+from dorasync.commands.unlock import force_unlock
 from dorasync.commands.validate import validate
 from dorasync.console import Console
 from dorasync.errors import DorasyncError, InvalidInput
@@ -57,7 +58,7 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, emulator):
+for command in (init, validate, plan, apply, force_unlock, emulator):
     cli.add_command(command)
 
 

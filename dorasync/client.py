@@ -15,14 +15,15 @@ import platform
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
+from dorasync.pacing import Pacer, RunBudget, number
 from dorasync.settings import Secret
 
 PATHS = {"failure": "/api/v2/dora/failure", "incident": "/api/v2/dora/incident"}
@@ -66,22 +67,19 @@ class Rejected(ApiError):
         super().__init__(f"HTTP {status}: {text or 'no detail given'}")
 
 
-class Unauthorized(ApiError):
-    """401/403: the key is wrong; nothing else in the run can succeed."""
+class Fatal(ApiError):
+    """Nothing else in this run can succeed (a wrong key, a wrong URL): stop the run."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, message: str) -> None:
         self.status = status
-        super().__init__(
-            f"HTTP {status} {detail}: Datadog refused the key; check DD_API_KEY "
-            "(and DD_APP_KEY) and that they belong to the site you send to"
-        )
+        super().__init__(message)
 
 
 class GaveUp(ApiError):
-    """Transient failures outlasted the retry budget, or the run is stopping."""
+    """Transient failures outlasted the retry budget."""
 
 
-class Stopped(GaveUp):
+class Stopped(ApiError):
     """The run was asked to stop before this request could be (re)sent."""
 
 
@@ -94,60 +92,18 @@ class Reply:
     attempts: int
 
 
-class Pacer:
-    """Spaces the requests of all workers so a rate-limited run settles just under
-    the server's limit instead of bouncing off it (issue 3)."""
+@dataclass(slots=True)
+class Counters:
+    """What a run's requests met, for the summary; shared by all workers."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, share: float = 0.95) -> None:
-        self.clock, self.share = clock, share
-        self.lock = threading.Lock()
-        self.next_slot = 0.0
-        self.interval = 0.0
-        self.paused_until = 0.0
+    retries: int = 0
+    rate_limited: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def delay(self) -> float:
-        """Claim the next slot; how long to wait for it."""
+    def add(self, *, retries: int = 0, rate_limited: int = 0) -> None:
         with self.lock:
-            now = self.clock()
-            slot = max(now, self.next_slot, self.paused_until)
-            self.next_slot = slot + self.interval
-            return slot - now
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn the limit from X-RateLimit-* headers, present on every limited answer."""
-        limit, period = (
-            _number(headers, "X-RateLimit-Limit"),
-            _number(headers, "X-RateLimit-Period"),
-        )
-        remaining, reset = (
-            _number(headers, "X-RateLimit-Remaining"),
-            _number(headers, "X-RateLimit-Reset"),
-        )
-        with self.lock:
-            if limit and period:
-                self.interval = period / (limit * self.share)
-            if remaining is not None and reset and remaining >= 1:
-                self.interval = max(self.interval, reset / remaining * 0.5)
-            if remaining == 0 and reset:
-                self.paused_until = max(self.paused_until, self.clock() + reset)
-
-    def pause(self, seconds: float) -> None:
-        with self.lock:
-            self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-
-class RunBudget:
-    """Seconds of retry back-off left for the whole run, shared by all workers."""
-
-    def __init__(self, seconds: float) -> None:
-        self.left, self.lock = seconds, threading.Lock()
-
-    def take(self, seconds: float) -> bool:
-        with self.lock:
-            if seconds > self.left:
-                return False
-            self.left -= seconds
-            return True
+            self.retries += retries
+            self.rate_limited += rate_limited
 
 
 class DoraClient:
@@ -168,10 +124,10 @@ class DoraClient:
         self.stop = stop or threading.Event()
         self.pacer = Pacer()
         self.budget = RunBudget(self.policy.run_budget_s)
+        self.counters = Counters()
         self.rng = random.Random(seed)
+        self.rng_lock = threading.Lock()
         self.local = threading.local()
-        self.retries = 0
-        self.rate_limited = 0
 
     def session(self) -> requests.Session:
         """One keep-alive session per worker thread."""
@@ -185,6 +141,8 @@ class DoraClient:
                     "Content-Type": "application/json",
                 }
             )
+            # Never configurable: an apply that cannot verify Datadog must not send keys.
+            session.verify = True
             self.local.session = session
         return session
 
@@ -207,9 +165,12 @@ class DoraClient:
             wait, reason = outcome
             if attempt == self.policy.max_attempts or time.monotonic() + wait > deadline:
                 raise GaveUp(f"gave up after {attempt} attempts: {reason}")
-            if not reason.startswith("429") and not self.budget.take(wait):
+            limited = reason.startswith("429")
+            # Waiting out a rate limit is the server's schedule, not a failure: only
+            # back-off after errors is charged to the run's budget.
+            if not limited and not self.budget.take(wait):
                 raise GaveUp(f"the run's retry budget is spent; last error: {reason}")
-            self.retries += 1
+            self.counters.add(retries=1)
             self._wait(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -218,34 +179,37 @@ class DoraClient:
     ) -> Reply | tuple[float, str]:
         """Send once: the reply, or how long to wait before the next try and why."""
         timeout = (self.policy.connect_timeout_s, self.policy.read_timeout_s)
+        url = self.base_url + path
         try:
+            # Redirects are not followed: requests would carry DD-API-KEY to wherever
+            # a Location header points.
             response = self.session().request(
-                method, self.base_url + path, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False
             )
         except requests.Timeout:
             return self._backoff(attempt), "timed out"
         except requests.ConnectionError as exc:
-            return self._backoff(attempt), f"connection failed ({type(exc).__name__})"
+            return self._backoff(attempt), f"connection failed ({_reason(exc)})"
         self.pacer.observe(response.headers)
         status = response.status_code
         if status < 300:
             return Reply(status, _json(response), attempt)
         if status == 429:
-            self.rate_limited += 1
-            wait = _retry_after(response.headers) or self._backoff(attempt)
+            self.counters.add(rate_limited=1)
+            wait = _seconds(response.headers, "X-RateLimit-Reset", "Retry-After")
+            wait = wait or self._backoff(attempt)
             self.pacer.pause(wait)
             return wait, "429 too many requests"
         if status >= 500:
-            return _retry_after(response.headers) or self._backoff(attempt), f"HTTP {status}"
-        problems = _problems(response)
-        if status in (401, 403):
-            raise Unauthorized(status, problems[0].detail if problems else response.reason)
-        raise Rejected(status, problems)
+            wait = _seconds(response.headers, "Retry-After") or self._backoff(attempt)
+            return wait, f"HTTP {status} {response.reason}"
+        raise _refusal(status, response, url)
 
     def _backoff(self, attempt: int) -> float:
-        """Exponential back-off with full jitter (AWS's "full jitter")."""
+        """Exponential back-off with jitter, so that workers do not retry in step."""
         cap = min(self.policy.max_delay_s, self.policy.base_delay_s * 2 ** (attempt - 1))
-        return self.rng.uniform(cap / 2, cap)
+        with self.rng_lock:
+            return self.rng.uniform(cap / 2, cap)
 
     def _wait(self, seconds: float) -> None:
         if self.stop.is_set():
@@ -254,17 +218,36 @@ class DoraClient:
             raise Stopped("not sent: the run is stopping")
 
 
-def _number(headers: Mapping[str, str], name: str) -> float | None:
-    try:
-        return float(headers[name])
-    except (KeyError, ValueError):
-        return None
+def _refusal(status: int, response: requests.Response, url: str) -> ApiError:
+    """The error for a 3xx or 4xx answer other than 429."""
+    problems = _problems(response)
+    detail = problems[0].detail if problems else response.reason
+    if status in (401, 403):
+        return Fatal(
+            status,
+            f"HTTP {status} {detail}: Datadog refused the key; check DD_API_KEY "
+            "(and DD_APP_KEY) and that they belong to the site you send to",
+        )
+    if status < 400 or status in (404, 405):
+        return Fatal(
+            status,
+            f"HTTP {status} from {url}: no DORA API there; check the site "
+            "(DD_SITE, site:) or DORASYNC_API_URL",
+        )
+    return Rejected(status, problems)
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from X-RateLimit-Reset (Datadog) or Retry-After (HTTP)."""
-    for name in ("X-RateLimit-Reset", "Retry-After"):
-        value = _number(headers, name)
+def _reason(exc: requests.ConnectionError) -> str:
+    """A short cause of a connection error (urllib3's full text repeats the URL)."""
+    cause = exc.args[0] if exc.args else exc
+    reason = getattr(cause, "reason", None) or cause
+    return str(reason).split(": ", 1)[-1][:160] or type(exc).__name__
+
+
+def _seconds(headers: Mapping[str, str], *names: str) -> float | None:
+    """Seconds to wait from the first of `names` present (X-RateLimit-Reset, Retry-After)."""
+    for name in names:
+        value = number(headers, name)
         if value is not None and 0 <= value <= 3600:
             return max(value, 0.05)
     return None

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -19,6 +20,7 @@ from dorasync.model import (
     Tags,
     Text,
     check_sha,
+    check_text,
     check_url,
     problems_of,
     user_error,
@@ -62,6 +64,22 @@ def _namespace(value: object) -> uuid.UUID:
         ) from None
 
 
+def _inside(value: object) -> str:
+    """A path relative to the project that stays inside it: a dorasync.yaml from a pull
+    request must not make dorasync read or write files elsewhere."""
+    text = check_text(value).strip()
+    path = PurePosixPath(text.replace("\\", "/"))
+    if not text or path.is_absolute() or ".." in path.parts or (text[1:3] == ":/"):
+        raise user_error(
+            f"{text!r} must be a path inside the project, relative to "
+            "dorasync.yaml (e.g. incidents)"
+        )
+    return text
+
+
+Inside = Annotated[str, BeforeValidator(_inside)]
+
+
 class PartialGit(BaseModel):
     """`git` under defaults: either field may come from the incident file instead."""
 
@@ -88,8 +106,8 @@ class ProjectConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     namespace: Annotated[uuid.UUID, BeforeValidator(_namespace)]
-    incidents: Text = "incidents"
-    state: Text = ".dorasync/state.json"
+    incidents: Inside = "incidents"
+    state: Inside = ".dorasync/state.json"
     site: Annotated[str, BeforeValidator(check_site)] = "datadoghq.com"
     endpoint: Literal["failure", "incident"] = "failure"
     defaults: dict[str, Any] | None = None

@@ -26,16 +26,19 @@ from dorasync.yamlsource import Mark, Plain, dotted
 MAX_TAGS = 100  # the seed: "Up to 100 may be added per event"
 MAX_TEXT = 1_000
 MAX_TAG = 200  # Datadog truncates tags longer than 200 characters
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the invisible ones that make text read other than it is
+# (bidirectional overrides and isolates, zero-width marks): a name in a plan must
+# show what will be sent (CVE-2021-42574, "Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SHA = re.compile(r"[0-9a-fA-F]{40,}")
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"[0-9]{1,30}")  # an epoch has at most 19 digits; int() of more is slow
 
 
 def user_error(message: str) -> PydanticCustomError:
     return PydanticCustomError("dorasync", "{reason}", {"reason": message})
 
 
-def _text(value: object, limit: int = MAX_TEXT) -> str:
+def check_text(value: object, limit: int = MAX_TEXT) -> str:
     if isinstance(value, list):
         raise user_error("must be a single text value, not a list")
     if isinstance(value, dict):
@@ -45,7 +48,10 @@ def _text(value: object, limit: int = MAX_TEXT) -> str:
     if not value.strip():
         raise user_error("is empty; give a value or remove the line")
     if _CONTROL.search(value):
-        raise user_error("contains a control character (a line break or tab?); write one line")
+        raise user_error(
+            "contains a control or invisible character (a line break, a tab, a bidi "
+            "override?); write plain text on one line"
+        )
     if len(value) > limit:
         raise user_error(f"is {len(value)} characters long; keep it under {limit}")
     return str(value)
@@ -80,7 +86,7 @@ def _at_most_100(items: list[str]) -> list[str]:
 def _name(value: object) -> str:
     if isinstance(value, dict):
         raise user_error("each entry must be a name, not a mapping")
-    return _text(value)
+    return check_text(value)
 
 
 def _tag(value: object) -> str:
@@ -90,7 +96,7 @@ def _tag(value: object) -> str:
             f"is a mapping, because of the space after the colon; write the tag "
             f'as one quoted string: "{k}:{v}"'
         )
-    text = _text(value, MAX_TAG)
+    text = check_text(value, MAX_TAG)
     if not text.partition(":")[0] or ":" not in text:
         raise user_error(
             f'{text!r} is not a key:value tag (the seed\'s rule); write e.g. "cause:{text}"'
@@ -99,7 +105,7 @@ def _tag(value: object) -> str:
 
 
 def _event_id(value: object) -> str:
-    text = _text(value)
+    text = check_text(value)
     if not ID_RULE.fullmatch(text):
         bad = sorted({c for c in text if not re.fullmatch(r"[A-Za-z0-9_.:-]", c)})
         why = f"has {bad[0]!r}" if bad else f"is {len(text)} characters long"
@@ -111,14 +117,14 @@ def _event_id(value: object) -> str:
 
 
 def check_sha(value: object) -> str:
-    text = _text(value)
+    text = check_text(value)
     if not _SHA.fullmatch(text):
         raise user_error(f"{text!r} is not a full commit SHA; write all 40 hex digits, in quotes")
     return text
 
 
 def check_url(value: object) -> str:
-    text = _text(value)
+    text = check_text(value)
     if any(c.isspace() for c in text):
         raise user_error("contains a space; write the repository's URL")
     return text
@@ -132,6 +138,10 @@ def _timestamp(value: object) -> int:
 
 
 def _read_timestamp(value: object) -> int:
+    if isinstance(value, str) and len(value) > 64:
+        raise TimestampError(
+            f"is {len(value)} characters long, which no timestamp is; write e.g. {EXAMPLE}"
+        )
     if isinstance(value, Plain):
         if value.kind == "int" and _DIGITS.fullmatch(value):
             return epoch_to_ns(int(value))
@@ -156,7 +166,7 @@ def _read_timestamp(value: object) -> int:
     raise TimestampError(f"must be a date-time or an epoch, not a {type(value).__name__}")
 
 
-Text = Annotated[str, BeforeValidator(_text)]
+Text = Annotated[str, BeforeValidator(check_text)]
 Timestamp = Annotated[int, BeforeValidator(_timestamp)]
 Services = Annotated[
     list[Annotated[str, BeforeValidator(_name)]],
@@ -194,7 +204,7 @@ class IncidentSpec(BaseModel):
     git: GitInfo | None = None
     custom_tags: Tags | None = None
     id: Annotated[str, BeforeValidator(_event_id)] | None = None
-    key: Annotated[str, BeforeValidator(lambda v: _text(v, 512))] | None = None
+    key: Annotated[str, BeforeValidator(lambda v: check_text(v, 512))] | None = None
 
     def attributes(self, event_id: str) -> dict[str, Any]:
         """The body's `attributes`, exactly as sent: absent fields are left out."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +13,7 @@ from dorasync.errors import DorasyncError, InvalidInput, Problem
 from dorasync.ids import key_for_path
 from dorasync.incidents import Source, build, check_unique
 from dorasync.model import Incident
+from dorasync.statestore import StateStore
 from dorasync.yamlsource import YamlProblems, parse
 
 # An incident file is a few hundred bytes; a bound keeps a stray dump or a hostile
@@ -36,6 +37,10 @@ class Project:
     @property
     def state_path(self) -> Path:
         return self.root / self.settings.config.state
+
+    def store(self) -> StateStore:
+        """The state file of this project, with its journal, backup and lock."""
+        return StateStore(self.state_path, self.settings.config.state)
 
     def relative(self, path: Path) -> str:
         """`path` as shown to users and kept in the state: relative to the root."""
@@ -102,54 +107,87 @@ def read_file(path: Path, shown: str) -> tuple[str, Problem | None]:
 def incident_files(project: Project) -> tuple[list[Path], list[Problem]]:
     """Every `*.yaml`/`*.yml` under the incidents folder, in a stable order.
 
-    Dot-files and dot-folders are skipped (editor backups, `.git`); a symlink that
-    leads outside the project is refused, so a file cannot smuggle in another.
+    Dot-files and dot-folders are skipped (editor backups, `.git`). Anything that
+    could smuggle in a file from elsewhere or hang a read is refused: a link that
+    leads outside the project, a link loop, a FIFO or device, a name that is not
+    UTF-8.
     """
     top = project.incidents_dir
     if not top.is_dir():
         shown = project.settings.config.incidents
+        mark = project.settings.document.mark(("incidents",))
         return [], [
             Problem(
                 CONFIG_FILE,
-                1,
-                1,
+                mark.line,
+                mark.col,
                 "incidents",
                 f"the incidents folder {shown!r} does not exist; create it",
             )
         ]
-    files, problems = [], []
-    root = project.root.resolve()
-    for path in _walk(top):
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            problems.append(
-                Problem(
-                    project.relative(path),
-                    1,
-                    1,
-                    "file",
-                    "is a link to a file outside the project; copy it in",
-                )
-            )
+    walk = _Walk(project)
+    walk.folder(top)
+    walk.files.sort(key=lambda p: p.as_posix())
+    return walk.files, walk.problems
+
+
+class _Walk:
+    """One pass over a folder tree, refusing what a hostile commit could put there."""
+
+    def __init__(self, project: Project) -> None:
+        self.project, self.root = project, project.root.resolve()
+        self.files: list[Path] = []
+        self.problems: list[Problem] = []
+        self.seen: set[Path] = set()
+
+    def refuse(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(shown_path(self.project, path), 1, 1, "file", message))
+
+    def folder(self, folder: Path) -> None:
+        real = folder.resolve()
+        if real in self.seen:
+            self.refuse(folder, "is a link back into a folder already read (a loop); remove it")
+            return
+        self.seen.add(real)
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                self.entry(entry)
+
+    def entry(self, entry: os.DirEntry[str]) -> None:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            return
+        if not _is_utf8(entry.name):
+            self.refuse(path, "has a name that is not UTF-8; rename it")
+        elif entry.is_symlink() and not path.resolve().is_relative_to(self.root):
+            self.refuse(path, "is a link to something outside the project; copy it in instead")
+        elif entry.is_dir():
+            self.folder(path)
+        elif not entry.name.endswith(SUFFIXES):
+            return
+        elif not entry.is_file():
+            self.refuse(path, "is not a regular file (a FIFO or a device?); remove it")
         else:
-            files.append(path)
-    files.sort(key=lambda p: p.as_posix())
-    return files, problems
+            self.files.append(path)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                yield from _walk(Path(entry.path))
-            elif entry.name.endswith(SUFFIXES):
-                yield Path(entry.path)
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes come back as lone surrogates
+        return False
+    return True
+
+
+def shown_path(project: Project, path: Path) -> str:
+    """A path as printed: relative to the root, with undecodable bytes escaped."""
+    text = project.relative(path)
+    return text if _is_utf8(text) else os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def read_source(project: Project, path: Path) -> tuple[Source | None, list[Problem]]:
     """Read and parse one incident file."""
-    shown = project.relative(path)
+    shown = shown_path(project, path)
     text, problem = read_file(path, shown)
     if problem:
         return None, [problem]
@@ -176,32 +214,49 @@ def load(project: Project, paths: Sequence[Path] | None, now_ns: int) -> Loaded:
     problem; keys and ids are checked for uniqueness against the whole project."""
     loaded = Loaded(problems=list(project.problems))
     everything, found = incident_files(project)
-    named = everything if paths is None else _expand(paths, loaded)
-    loaded.problems += found if paths is None else []
-    others: list[Incident] = []
+    if paths is None:
+        named = everything
+        loaded.problems += found
+    else:
+        named = _expand(project, paths, loaded)
     wanted = {p.resolve() for p in named}
-    for path in named + [p for p in everything if p.resolve() not in wanted]:
-        source, problems = read_source(project, path)
-        incident, more = build(source, project.settings, now_ns) if source else (None, [])
-        if path.resolve() in wanted:
-            loaded.problems += problems + more
-            if incident:
-                loaded.incidents.append(incident)
-        elif incident:
-            others.append(incident)
+    loaded.incidents, problems = _build_all(project, named, now_ns)
+    loaded.problems += problems
+    others, _ = _build_all(project, [p for p in everything if p.resolve() not in wanted], now_ns)
     # The named files come last, so a clash with an unnamed file is reported on them.
     clashes = check_unique(others + loaded.incidents)
-    loaded.problems += [p for p in clashes if any(p.file == i.file for i in loaded.incidents)]
+    named_files = {i.file for i in loaded.incidents}
+    loaded.problems += [p for p in clashes if p.file in named_files]
     return loaded
 
 
-def _expand(paths: Sequence[Path], loaded: Loaded) -> list[Path]:
+def _build_all(
+    project: Project, paths: Sequence[Path], now_ns: int
+) -> tuple[list[Incident], list[Problem]]:
+    incidents, problems = [], []
+    for path in paths:
+        source, found = read_source(project, path)
+        problems += found
+        if source is not None:
+            incident, more = build(source, project.settings, now_ns)
+            problems += more
+            if incident is not None:
+                incidents.append(incident)
+    return incidents, problems
+
+
+def _expand(project: Project, paths: Sequence[Path], loaded: Loaded) -> list[Path]:
+    """The files named on the command line, folders walked like the incidents folder."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted((p for p in _walk(path)), key=lambda p: p.as_posix())
+            walk = _Walk(project)
+            walk.folder(path)
+            files += sorted(walk.files, key=lambda p: p.as_posix())
+            loaded.problems += walk.problems
         elif path.is_file():
             files.append(path)
         else:
-            loaded.problems.append(Problem(str(path), 1, 1, "file", "does not exist"))
+            shown = shown_path(project, path)
+            loaded.problems.append(Problem(shown, 1, 1, "file", "does not exist"))
     return files

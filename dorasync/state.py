@@ -76,16 +76,12 @@ def dumps(state: State, version: str) -> str:
 
 def loads(text: str, shown: str) -> State:
     """Read a state file's text; refuse anything that is not a state this version knows."""
-    fix = f"restore {shown} from its backup or from git"
     try:
         body = json.loads(text)
     except ValueError as exc:
-        raise StateError(
-            f"{shown} is not valid JSON ({exc}); it may be truncated; {fix}, "
-            "and do not edit it by hand"
-        ) from None
+        raise StateError(f"{shown} is not valid JSON ({exc}); it may be truncated") from None
     if not isinstance(body, dict) or "format_version" not in body:
-        raise StateError(f"{shown} is not a dorasync state file; {fix}")
+        raise StateError(f"{shown} is not a dorasync state file")
     version = body["format_version"]
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise StateError(
@@ -96,5 +92,5 @@ def loads(text: str, shown: str) -> State:
         entries = {str(k): Entry(**v) for k, v in body["incidents"].items()}
         lineage, serial = body["lineage"], int(body["serial"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise StateError(f"{shown} is damaged ({exc!r}); {fix}") from None
+        raise StateError(f"{shown} is damaged ({exc!r}); was it edited by hand?") from None
     return State(lineage, serial, entries)

@@ -42,6 +42,8 @@ class LockInfo:
     pid: int
     operation: str
     created: str
+    # The process's start time (Linux), so that a reused pid is not taken for the holder.
+    started: int | None = None
 
 
 class StateStore:
@@ -61,8 +63,24 @@ class StateStore:
         except FileNotFoundError:
             pass
         except (OSError, UnicodeDecodeError) as exc:
-            raise StateError(f"cannot read {self.shown}: {exc}") from None
+            raise StateError(f"cannot read {self.shown}: {exc}; {self._restore_hint()}") from None
+        except StateError as exc:
+            raise StateError(f"{exc}. {self._restore_hint()}") from None
         return self._fold_journal(state)
+
+    def _restore_hint(self) -> str:
+        """What to do about a damaged state file, which dorasync never overwrites."""
+        shown_backup = self.shown + ".backup"
+        if self.backup_path.exists():
+            return (
+                f"It was left as it is; the state before the last write is in "
+                f"{shown_backup}: compare the two, then `cp {shown_backup} {self.shown}` "
+                "and run `dorasync plan` (re-sending is harmless: ids are deterministic)"
+            )
+        return (
+            f"It was left as it is, and there is no backup ({shown_backup}); restore it "
+            f"from git (`git checkout -- {self.shown}`) and run `dorasync plan`"
+        )
 
     def _fold_journal(self, state: State) -> State:
         try:
@@ -77,7 +95,14 @@ class StateStore:
                 break  # the last line of a run killed mid-write: not a recorded success
         if not records:
             return state
-        lineage = records[0].get("lineage")
+        lineage, serial = records[0].get("lineage"), records[0].get("serial")
+        if (
+            state.lineage
+            and lineage == state.lineage
+            and isinstance(serial, int)
+            and state.serial > serial
+        ):
+            return state  # folded already: the run was killed after writing the state
         if state.lineage and lineage != state.lineage:
             raise StateError(
                 f"{self.journal_path.name} belongs to another state (lineage {lineage}, the "
@@ -102,10 +127,11 @@ class StateStore:
             try:
                 yield journal
             finally:
+                # Also after Ctrl-C or an error: what was recorded really was sent.
                 journal.sync()
-        if journal.changed:
-            self.write(state.with_entries(journal.changed, lineage))
-        self.journal_path.unlink(missing_ok=True)
+                if journal.changed:
+                    self.write(state.with_entries(journal.changed, lineage))
+                self.journal_path.unlink(missing_ok=True)
 
     def write(self, state: State) -> None:
         """Replace the state file atomically, keeping the previous one as the backup."""
@@ -125,6 +151,7 @@ class StateStore:
             os.getpid(),
             operation,
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            _start_time(os.getpid()),
         )
         self._acquire(info)
         try:
@@ -226,7 +253,19 @@ def _is_dead(holder: LockInfo) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    started = _start_time(holder.pid)
+    return holder.started is not None and started is not None and started != holder.started
+
+
+def _start_time(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (Linux /proc), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ")".
+    fields = stat.rsplit(")", 1)[-1].split()
+    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None
 
 
 def _unreadable_lock(path: Path) -> LockInfo | None:

@@ -23,8 +23,7 @@ class Checked:
     warnings: list[Problem]
 
     def store(self) -> StateStore:
-        project = self.project
-        return StateStore(project.state_path, project.settings.config.state)
+        return self.project.store()
 
 
 def check(root: Path, now_ns: int, paths: Sequence[Path] | None = None) -> Checked:

@@ -198,7 +198,17 @@ def _line_col(node: yaml.Node) -> tuple[int, int]:
 
 
 def dotted(path: Path) -> str:
+    """A path as a field name (`git.commit_sha`, `services[1]`), each part cut short so
+    that a hostile key cannot flood the output."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{_short(part)}" if out else _short(part)
     return out
+
+
+def _short(text: str, limit: int = 64) -> str:
+    text = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= limit else text[: limit - 3] + "..."

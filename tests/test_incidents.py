@@ -128,7 +128,7 @@ def test_a_complete_incident_becomes_the_attributes_the_seed_describes() -> None
             "services: lists 'a' more than once",
         ),
         (BASE + "name: [a, b]\n", "name: must be a single text value, not a list"),
-        (BASE + 'name: "a\\tb"\n', "name: contains a control character"),
+        (BASE + 'name: "a\\tb"\n', "name: contains a control or invisible character"),
         (BASE + "name: " + "x" * 1001 + "\n", "name: is 1001 characters long"),
         (BASE + "team: ''\n", "team: is empty"),
     ],

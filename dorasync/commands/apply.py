@@ -12,6 +12,7 @@ from dorasync.commands import Context, Terminated, pass_context
 
 if TYPE_CHECKING:
     from dorasync.apply import Outcome, Report
+    from dorasync.client import Counters, RetryPolicy
     from dorasync.console import Console
     from dorasync.plan import Plan
     from dorasync.settings import ApiSettings
@@ -30,8 +31,39 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
     show_default=True,
     help="Requests in flight at once.",
 )
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(0.1, 600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for one answer before retrying.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 100),
+    default=8,
+    show_default=True,
+    help="Tries per request (5xx, timeouts, dropped connections, 429).",
+)
+@click.option(
+    "--retry-budget",
+    type=click.FloatRange(0, 86400),
+    default=900.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Back-off the whole run may spend on retries after errors.",
+)
 @pass_context
-def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
+def apply(
+    ctx: Context,
+    *,
+    auto_approve: bool,
+    parallelism: int,
+    request_timeout: float,
+    max_attempts: int,
+    retry_budget: float,
+) -> int:
     """Plan, ask, then send each new or changed incident and record it in the state.
 
     Needs DD_API_KEY (or DD_API_KEY_FILE); DORASYNC_API_URL points it at another
@@ -44,6 +76,7 @@ def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
     """
     import os  # noqa: PLC0415 - keep `dorasync --help` fast
 
+    from dorasync.client import RetryPolicy  # noqa: PLC0415
     from dorasync.console import Console  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
@@ -70,6 +103,9 @@ def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
         if not auto_approve and not _confirm(console):
             console.error("Apply cancelled; nothing was sent.")
             return 1
+        policy = RetryPolicy(
+            max_attempts=max_attempts, run_budget_s=retry_budget, read_timeout_s=request_timeout
+        )
         report = _send(
             checked,
             settings=settings,
@@ -77,6 +113,7 @@ def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
             plan=plan,
             console=console,
             parallelism=parallelism,
+            policy=policy,
         )
     return 0 if report.stopped is None and not report.having("failed") else 1
 
@@ -103,13 +140,14 @@ def _send(
     plan: Plan,
     console: Console,
     parallelism: int,
+    policy: RetryPolicy,
 ) -> Report:
     from dorasync.apply import Applier  # noqa: PLC0415
     from dorasync.client import DoraClient  # noqa: PLC0415
 
     assert settings.api_key is not None
     store = checked.store()
-    client = DoraClient(settings.base_url, settings.api_key, settings.app_key)
+    client = DoraClient(settings.base_url, settings.api_key, settings.app_key, policy=policy)
     changes = plan.pending
     progress = _Progress(console, len(changes))
     endpoint = checked.project.settings.config.endpoint
@@ -120,9 +158,9 @@ def _send(
         try:
             report = applier.run(changes)
         except (KeyboardInterrupt, Terminated):
-            _summary(console, applier.report, store.shown, client.retries)
+            _summary(console, applier.report, store.shown, client.counters)
             raise
-    _summary(console, report, store.shown, client.retries)
+    _summary(console, report, store.shown, client.counters)
     return report
 
 
@@ -139,14 +177,18 @@ class _Progress:
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
-        if outcome.result == "failed":
-            self.console.error(_failure_text(outcome))
-        elif self.total <= EACH_LINE_UP_TO:
-            verb = "created" if outcome.change.action.value == "create" else "updated"
-            note = f" ({outcome.message})" if outcome.message else ""
-            self.console.info(f"  {outcome.change.key}: {verb}, id {outcome.change.id}{note}")
+        if self.total <= EACH_LINE_UP_TO:
+            self.console.info(f"  {outcome.change.key}: {_verb(outcome)}")
         elif self.done % self.step == 0 or self.done == self.total:
             self.console.info(f"  {self.done}/{self.total} done")
+
+
+def _verb(outcome: Outcome) -> str:
+    if outcome.result == "failed":
+        return "failed (see below)"
+    verb = "created" if outcome.change.action.value == "create" else "updated"
+    note = f" ({outcome.message})" if outcome.message else ""
+    return f"{verb}, id {outcome.change.id}{note}"
 
 
 def _failure_text(outcome: Outcome) -> str:
@@ -162,30 +204,34 @@ def _failure_text(outcome: Outcome) -> str:
     return f"{change.file}: {change.key}: not sent: {outcome.message}"
 
 
-def _summary(console: Console, report: Report, state_file: str, retries: int) -> None:
+def _summary(console: Console, report: Report, state_file: str, counters: Counters) -> None:
+    """What was sent, what failed and why, what was not attempted (issue 3)."""
     sent, failed = report.having("sent"), report.having("failed")
     skipped = report.having("not attempted")
     created = sum(1 for o in sent if o.change.action.value == "create")
-    delayed = sum(1 for o in sent if o.status == 202)
     notes = [f"{created} created", f"{len(sent) - created} updated"]
+    delayed = sum(1 for o in sent if o.status == 202)
     if delayed:
         notes.append(f"{delayed} accepted with delay (202)")
-    if retries:
-        notes.append(f"{retries} retries")
+    extra = [f"{counters.retries} retries"] if counters.retries else []
+    if counters.rate_limited:
+        extra.append(f"{counters.rate_limited} answers of 429")
+    tail = f"; {', '.join(extra)}" if extra else ""
     console.out(
         f"\nApply {'stopped' if report.stopped else 'complete'}: {len(sent)} sent "
-        f"({', '.join(notes)}), {len(failed)} failed, {len(skipped)} not attempted."
+        f"({', '.join(notes)}), {len(failed)} failed, {len(skipped)} not attempted{tail}."
     )
+    for outcome in failed:
+        console.error(_failure_text(outcome))
     if report.stopped:
         console.error(f"stopped early: {report.stopped}")
     if skipped:
-        console.err(
-            "Not attempted: "
-            + ", ".join(o.change.key for o in skipped[:20])
-            + (f" and {len(skipped) - 20} more" if len(skipped) > 20 else "")
+        names = ", ".join(o.change.key for o in skipped[:20])
+        more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        console.err(f"Not attempted: {names}{more}")
+    if failed or skipped:
+        console.out(
+            f"State: {state_file} records every success; run `dorasync plan` to see what is left."
         )
-    console.out(
-        f"State: {state_file} records every success; run `dorasync plan` to see what is left."
-        if failed or skipped
-        else f"State: {state_file} updated."
-    )
+    else:
+        console.out(f"State: {state_file} updated.")

@@ -114,6 +114,9 @@ _RATE = click.FloatRange(0.0, 1.0)
     "--drop-rate", type=_RATE, default=0.0, help="Share of requests dropped without an answer."
 )
 @click.option(
+    "--delayed-rate", type=_RATE, default=0.0, help="Share of events answered 202 (delayed)."
+)
+@click.option(
     "--hang-seconds",
     type=click.FloatRange(min=0),
     default=30.0,
@@ -144,6 +147,7 @@ def emulator(
     latency: int,
     timeout_rate: float,
     drop_rate: float,
+    delayed_rate: float,
     hang_seconds: float,
     fault_seed: int,
     reject_ids: tuple[str, ...],
@@ -163,6 +167,7 @@ def emulator(
             latency_ms=latency,
             timeout_rate=timeout_rate,
             drop_rate=drop_rate,
+            delayed_rate=delayed_rate,
             hang_seconds=hang_seconds,
             fault_seed=fault_seed,
             reject_ids=frozenset(reject_ids),

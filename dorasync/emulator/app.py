@@ -90,6 +90,9 @@ class App:
         if refused is not None:
             return refused, 400
         reply = self.api.handle(method, path, header, raw)
+        if fate == "delayed" and reply.status == 200:
+            # The seed's 202: "OK - but delayed due to incident"; the event is kept.
+            reply = dataclasses.replace(reply, status=202)
         if fate == "timeout":
             # Handled (and stored) but never answered: the client sees a timeout that hides
             # a success, the case docs/datadog-dora-api.md warns about.

@@ -1,0 +1,77 @@
+"""Adapter support: how fast the workers of one run may send, shared between threads.
+
+Datadog answers 429 with X-RateLimit-Limit/-Period/-Remaining/-Reset (API note,
+"Responses") and sends the same headers on every answer of a limited endpoint. The
+Pacer learns the limit from them and spaces every worker's requests at 95% of it,
+so that a large apply settles just under the limit instead of bouncing off it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+SHARE = 0.95  # of the server's limit: the margin absorbs jitter between send and arrival
+
+
+class Pacer:
+    """Hands out send slots to all workers; learns the rate from the answers."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, share: float = SHARE) -> None:
+        self.clock, self.share = clock, share
+        self.lock = threading.Lock()
+        self.next_slot = 0.0
+        self.interval = 0.0
+        self.paused_until = 0.0
+
+    def delay(self) -> float:
+        """Claim the next slot; how long the caller must wait for it. Idle time is not
+        banked, so workers never burst after a pause."""
+        with self.lock:
+            now = self.clock()
+            slot = max(now, self.next_slot, self.paused_until)
+            self.next_slot = slot + self.interval
+            return slot - now
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn from the X-RateLimit-* headers of any answer."""
+        limit, period = number(headers, "X-RateLimit-Limit"), number(headers, "X-RateLimit-Period")
+        remaining = number(headers, "X-RateLimit-Remaining")
+        reset = number(headers, "X-RateLimit-Reset")
+        with self.lock:
+            if limit and period:
+                self.interval = period / (limit * self.share)
+            # When others share the limit, what is left of this window is the tighter
+            # bound: spread the remaining requests over the time until the reset.
+            if remaining and reset:
+                self.interval = max(self.interval, reset / remaining)
+            if remaining == 0 and reset:
+                self.paused_until = max(self.paused_until, self.clock() + reset)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every worker back, as after a 429."""
+        with self.lock:
+            self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class RunBudget:
+    """Seconds of retry back-off left for the whole run, shared by all workers."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left, self.lock = seconds, threading.Lock()
+
+    def take(self, seconds: float) -> bool:
+        with self.lock:
+            if seconds > self.left:
+                return False
+            self.left -= seconds
+            return True
+
+
+def number(headers: Mapping[str, str], name: str) -> float | None:
+    """A header's value as a number, or None when it is absent or not a number."""
+    try:
+        return float(headers[name])
+    except (KeyError, ValueError):
+        return None
