@@ -73,9 +73,11 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except click.ClickException as exc:
         exc.show()
         code = 1
-    except click.Abort:
-        console.err("Aborted.")
-        code = 1
+    except click.Abort as exc:
+        # click turns Ctrl-C into Abort; it is still an interrupt (130), not an error.
+        interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
+        console.err("Interrupted." if interrupted else "Aborted.")
+        code = 130 if interrupted else 1
     except InvalidInput as exc:
         console.problems(exc.problems)
         console.error(f"{exc}; nothing was sent and the state is untouched")

@@ -150,6 +150,8 @@ def _read_timestamp(value: object) -> int:
                 f"'{value}' is a YAML base-60 number, not a time; write a "
                 f"date-time with an offset, e.g. {EXAMPLE}"
             )
+        if value.kind == "int" and value.startswith("-"):
+            raise TimestampError(f"'{value}' is negative, before 1970; write e.g. {EXAMPLE}")
         if value.kind == "int":
             raise TimestampError(f"'{value}' is not a plain decimal epoch; write its digits")
         if value.kind == "float":

@@ -24,12 +24,17 @@ class Pacer:
         self.next_slot = 0.0
         self.interval = 0.0
         self.paused_until = 0.0
+        self.first_send: float | None = None
+        self.unpaced = 0
 
     def delay(self) -> float:
         """Claim the next slot; how long the caller must wait for it. Idle time is not
         banked, so workers never burst after a pause."""
         with self.lock:
             now = self.clock()
+            if not self.interval:
+                self.first_send = now if self.first_send is None else self.first_send
+                self.unpaced += 1
             slot = max(now, self.next_slot, self.paused_until)
             self.next_slot = slot + self.interval
             return slot - now
@@ -41,11 +46,16 @@ class Pacer:
         reset = number(headers, "X-RateLimit-Reset")
         with self.lock:
             if limit and period:
+                learnt = not self.interval
                 self.interval = period / (limit * self.share)
-            # When others share the limit, what is left of this window is the tighter
-            # bound: spread the remaining requests over the time until the reset.
-            if remaining and reset:
-                self.interval = max(self.interval, reset / remaining)
+                if learnt and self.first_send is not None:
+                    # The requests sent before the limit was known count as paced ones,
+                    # so the first window is not overrun by them.
+                    after = self.first_send + self.unpaced * self.interval
+                    self.next_slot = max(self.next_slot, after)
+            # Remaining/Reset are not turned into a rate: Reset is rounded up to whole
+            # seconds, so near the end of a window it would slow the run for nothing.
+            # When others use up the window, Remaining reaches 0 and everyone waits.
             if remaining == 0 and reset:
                 self.paused_until = max(self.paused_until, self.clock() + reset)
 

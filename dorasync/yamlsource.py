@@ -87,7 +87,7 @@ def parse(text: str, filename: str) -> Document:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise YamlProblems([_syntax_problem(exc, filename)]) from None
+        raise YamlProblems([_syntax_problem(exc, filename, text)]) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Problem(filename, 1, 1, "yaml", str(exc))]) from None
     finally:
@@ -102,12 +102,15 @@ def parse(text: str, filename: str) -> Document:
     return Document(value, builder.mark(node), builder.values, builder.keys)
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> Problem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = " ".join(p for p in (exc.context, exc.problem) if p) or "not valid YAML"
+    lines = text.splitlines()
     if "expected a single document" in what:
         what = "holds more than one YAML document; keep one incident per file"
+    elif line <= len(lines) and "\t" in lines[line - 1][: col + 1]:
+        what = "a tab indents this line, and YAML allows only spaces there; use spaces"
     return Problem(filename, line, col, "yaml", what)
 
 
