@@ -95,15 +95,23 @@ def is_loopback(host: str) -> bool:
 
 
 def _key(env: Mapping[str, str], name: str) -> Secret | None:
-    if env.get(name):
-        return Secret(env[name].strip())
+    value = env.get(name, "").strip()
     path = env.get(f"{name}_FILE")
-    if not path:
+    if not value and path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise DorasyncError(
+                f"{name}_FILE names {path!r}, which cannot be read: {reason}"
+            ) from None
+    if not value:
         return None
-    try:
-        value = Path(path).read_text(encoding="utf-8").strip()
-    except OSError as exc:
+    # A key with a space or a control character would be refused by the HTTP layer
+    # with an error quoting it; say what is wrong without showing it.
+    if not value.isprintable() or any(c.isspace() for c in value):
         raise DorasyncError(
-            f"{name}_FILE names {path!r}, which cannot be read: {exc.strerror or exc}"
-        ) from None
-    return Secret(value) if value else None
+            f"{name} holds a space or a control character (a pasted line "
+            "break?); set it to the key alone"
+        )
+    return Secret(value)

@@ -82,6 +82,14 @@ def test_keys_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
     assert settings.app_key.reveal() == "app-key-from-file"
 
 
+@pytest.mark.parametrize("key", ["sentinel-key\nsecond-line", "sentinel key", "sentinel\x00key"])
+def test_a_key_with_a_line_break_is_refused_without_showing_it(key: str) -> None:
+    with pytest.raises(DorasyncError) as caught:
+        resolve({"DD_API_KEY": key}, "datadoghq.com")
+    assert "DD_API_KEY holds a space or a control character" in str(caught.value)
+    assert "sentinel" not in str(caught.value)
+
+
 def test_an_unreadable_key_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DorasyncError, match="DD_API_KEY_FILE names"):
         resolve({"DD_API_KEY_FILE": str(tmp_path / "missing")}, "datadoghq.com")
