@@ -14,17 +14,7 @@ import pytest
 import requests
 
 from dorasync.emulator.server import Emulator
-from tests.emulator_fixtures import (  # noqa: F401 - fixtures: pytest finds them by name
-    API_KEY,
-    APP_KEY,
-    EVENT_ID,
-    Client,
-    body,
-    dora_emulator_fixture,
-    dora_fixture,
-    failure_attributes,
-    start_emulator_fixture,
-)
+from tests.emulator_fixtures import API_KEY, APP_KEY, EVENT_ID, Client, body, failure_attributes
 
 SECOND = 10**9
 DAY = 86_400 * SECOND

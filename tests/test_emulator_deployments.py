@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dorasync.emulator.server import Emulator
-from tests.emulator_fixtures import (  # noqa: F401 - fixtures: pytest finds them by name
-    Client,
-    dora_emulator_fixture,
-    dora_fixture,
-    start_emulator_fixture,
-)
+from tests.emulator_fixtures import Client
 
 DEPLOYMENT_ID = "deploy-0001-shopist"
 DEPLOYMENT: dict[str, object] = {

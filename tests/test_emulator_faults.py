@@ -10,14 +10,7 @@ import requests
 
 from dorasync.emulator.faults import RateLimiter
 from dorasync.emulator.server import Emulator, Faults
-from tests.emulator_fixtures import (  # noqa: F401 - fixtures: pytest finds them by name
-    EVENT_ID,
-    Client,
-    dora_emulator_fixture,
-    dora_fixture,
-    failure_attributes,
-    start_emulator_fixture,
-)
+from tests.emulator_fixtures import EVENT_ID, Client, failure_attributes
 
 Start = Callable[..., Emulator]
 

@@ -14,12 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.emulator_fixtures import (  # noqa: F401 - fixtures: pytest finds them by name
-    Client,
-    dora_emulator_fixture,
-    dora_fixture,
-    start_emulator_fixture,
-)
+from tests.emulator_fixtures import Client
 
 RECORDINGS = Path(__file__).parent / "fixtures" / "datadog-recordings"
 CASSETTES = sorted(RECORDINGS.glob("*.yaml"))
