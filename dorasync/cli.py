@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -101,6 +99,9 @@ def _terminate(_signum: int, _frame: FrameType | None) -> None:
 
 
 def _crash(console: Console, exc: Exception) -> int:
+    import tempfile  # noqa: PLC0415 - only on a crash; `dorasync --help` stays fast
+    import traceback  # noqa: PLC0415
+
     with tempfile.NamedTemporaryFile(
         "w", prefix="dorasync-crash-", suffix=".log", delete=False
     ) as log:

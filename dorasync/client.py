@@ -118,7 +118,10 @@ class DoraClient:
         policy: RetryPolicy | None = None,
         stop: threading.Event | None = None,
         seed: int | None = None,
+        proxies: Mapping[str, str] | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
+        self.proxies, self.ca_bundle = dict(proxies or {}), ca_bundle
         self.base_url, self.api_key, self.app_key = base_url.rstrip("/"), api_key, app_key
         self.policy = policy or RetryPolicy()
         self.stop = stop or threading.Event()
@@ -141,8 +144,12 @@ class DoraClient:
                     "Content-Type": "application/json",
                 }
             )
-            # Never configurable: an apply that cannot verify Datadog must not send keys.
-            session.verify = True
+            # The environment was read once by settings; requests must not look again
+            # (proxies, .netrc) on every request. Verification is never turned off: an
+            # apply that cannot verify Datadog must not send keys.
+            session.trust_env = False
+            session.proxies.update(self.proxies)
+            session.verify = self.ca_bundle or True
             self.local.session = session
         return session
 

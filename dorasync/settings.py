@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,12 +37,17 @@ class Secret:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiSettings:
-    """The resolved target of an apply: base URL and keys."""
+    """The resolved target of an apply: base URL, keys, and how to reach it."""
 
     base_url: str
     api_key: Secret | None
     app_key: Secret | None
     warnings: tuple[str, ...] = ()
+    # Resolved once here rather than by requests on every request (its trust_env
+    # lookups cost more than the emulator's whole answer): the proxy for the base
+    # URL (HTTPS_PROXY, NO_PROXY...) and a CA bundle (REQUESTS_CA_BUNDLE).
+    proxies: dict[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
 
     def secrets(self) -> list[str]:
         return [s.reveal() for s in (self.api_key, self.app_key) if s and s.reveal()]
@@ -59,13 +64,31 @@ def resolve(env: Mapping[str, str], configured_site: str) -> ApiSettings:
             raise DorasyncError(f"DD_SITE: {exc}") from None
     if site in NO_DORA_SITES:
         warnings.append(f"Datadog does not offer DORA Metrics on {site}; events may be refused")
-    url = env.get("DORASYNC_API_URL") or f"https://api.{site}"
+    url = check_base_url(env.get("DORASYNC_API_URL") or f"https://api.{site}")
     return ApiSettings(
-        base_url=check_base_url(url),
+        base_url=url,
         api_key=_key(env, "DD_API_KEY"),
         app_key=_key(env, "DD_APP_KEY"),
         warnings=tuple(warnings),
+        proxies=_proxies(env, url),
+        ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
+
+
+def _proxies(env: Mapping[str, str], url: str) -> dict[str, str]:
+    """The proxy for `url` as requests would pick it from the environment."""
+    host = urlsplit(url).hostname or ""
+    if is_loopback(host):
+        return {}
+    lowered = {k.lower(): v for k, v in env.items() if k.lower().endswith("_proxy") and v}
+    no_proxy = lowered.get("no_proxy", "")
+    if no_proxy == "*" or any(
+        host.endswith(d.strip().lstrip(".")) for d in no_proxy.split(",") if d.strip()
+    ):
+        return {}
+    scheme = urlsplit(url).scheme
+    chosen = lowered.get(f"{scheme}_proxy") or lowered.get("all_proxy")
+    return {scheme: chosen} if chosen else {}
 
 
 def check_base_url(url: str) -> str:

@@ -114,3 +114,30 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     assert not wants_colour(FakeTerminal(), disabled=True)
     monkeypatch.setenv("NO_COLOR", "1")
     assert not wants_colour(FakeTerminal())
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://proxy:3128"}, {"https": "http://proxy:3128"}),
+        ({"https_proxy": "http://proxy:3128", "NO_PROXY": "datadoghq.com"}, {}),
+        ({"ALL_PROXY": "socks5://p:1080"}, {"https": "socks5://p:1080"}),
+        ({"HTTP_PROXY": "http://proxy:3128"}, {}),
+        ({"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "*"}, {}),
+    ],
+)
+def test_the_proxy_is_read_once_from_the_environment_as_requests_would(
+    env: dict[str, str], expected: dict[str, str]
+) -> None:
+    assert resolve(env, "datadoghq.com").proxies == expected
+
+
+def test_loopback_never_goes_through_a_proxy() -> None:
+    env = {"HTTP_PROXY": "http://proxy:3128", "DORASYNC_API_URL": "http://127.0.0.1:8126"}
+    assert resolve(env, "datadoghq.com").proxies == {}
+
+
+def test_a_ca_bundle_from_the_environment_is_kept_for_verification() -> None:
+    assert (
+        resolve({"REQUESTS_CA_BUNDLE": "/etc/ca.pem"}, "datadoghq.com").ca_bundle == "/etc/ca.pem"
+    )

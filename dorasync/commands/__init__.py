@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -10,12 +9,18 @@ import click
 from dorasync.console import Console
 
 
-@dataclass(slots=True)
 class Context:
-    """What every command gets: the project folder and the console."""
+    """What every command gets: the project folder and the console.
 
-    root: Path
-    console: Console = field(default_factory=Console)
+    A plain class, not a dataclass: dataclasses imports inspect, a cost that every
+    `dorasync --help` would pay.
+    """
+
+    __slots__ = ("console", "root")
+
+    def __init__(self, root: Path, console: Console | None = None) -> None:
+        self.root = root
+        self.console = console or Console()
 
     def path(self, given: str) -> Path:
         """A path from the command line, taken from the project folder (-C), as git -C."""

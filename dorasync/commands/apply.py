@@ -147,7 +147,14 @@ def _send(
 
     assert settings.api_key is not None
     store = checked.store()
-    client = DoraClient(settings.base_url, settings.api_key, settings.app_key, policy=policy)
+    client = DoraClient(
+        settings.base_url,
+        settings.api_key,
+        settings.app_key,
+        policy=policy,
+        proxies=settings.proxies,
+        ca_bundle=settings.ca_bundle,
+    )
     changes = plan.pending
     progress = _Progress(console, len(changes))
     endpoint = checked.project.settings.config.endpoint
