@@ -5,16 +5,34 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Stopped
-from dorasync.plan import Change
-from dorasync.state import Entry, fingerprint
+from dorasync.plan import Action, Change, Plan
+from dorasync.state import Entry, State, fingerprint
 from dorasync.statestore import Journal
 from dorasync.yamlsource import Mark
 
 Result = Literal["sent", "failed", "not attempted"]
+
+
+def refreshed(plan: Plan, state: State) -> dict[str, Entry]:
+    """State entries of unchanged incidents whose file digest moved (a reformatted or
+    moved file, a new dorasync version): same attributes, nothing to send, but the
+    new digest lets the next plan skip parsing them again."""
+    out = {}
+    for change in plan.changes:
+        entry = state.entries.get(change.key)
+        incident = change.incident
+        if (
+            change.action is Action.NOOP
+            and entry
+            and incident
+            and (entry.digest != incident.digest or entry.file != change.file)
+        ):
+            out[change.key] = replace(entry, digest=incident.digest, file=change.file)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

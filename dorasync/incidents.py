@@ -120,7 +120,9 @@ def check_unique(incidents: Iterable[Incident]) -> list[Problem]:
             value = getattr(incident, what)
             other = first.setdefault(value, incident)
             if other is not incident:
-                mark, where = incident.marks[what], other.marks[what]
+                # An incident taken unchanged from the state has no marks: its file start.
+                mark = incident.marks.get(what) or Mark(incident.file, 1, 1)
+                where = other.marks.get(what) or Mark(other.file, 1, 1)
                 hint = "set another key:" if what == "key" else "change or remove one id:"
                 problems.append(
                     Problem(

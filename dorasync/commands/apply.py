@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dorasync.console import Console
     from dorasync.plan import Plan
     from dorasync.settings import ApiSettings
-    from dorasync.state import State
+    from dorasync.state import Entry, State
     from dorasync.workflow import Checked
 
 EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
@@ -76,6 +76,7 @@ def apply(
     """
     import os  # noqa: PLC0415 - keep `dorasync --help` fast
 
+    from dorasync.apply import refreshed  # noqa: PLC0415
     from dorasync.client import RetryPolicy  # noqa: PLC0415
     from dorasync.console import Console  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
@@ -91,9 +92,13 @@ def apply(
     for warning in settings.warnings:
         console.warning(warning)
     with checked.store().lock("apply"):
-        state, plan = plan_for(checked)
+        # Planned again from the state read under the lock: another apply may have
+        # finished since the incidents were checked.
+        state, plan = plan_for(checked, checked.store().read())
         console.out(plan_text(plan, console.colour), end="")
+        stale = refreshed(plan, state)
         if not plan.has_changes:
+            _refresh_only(checked, state, stale, console)
             return 0
         if settings.api_key is None:
             raise DorasyncError(
@@ -114,8 +119,25 @@ def apply(
             console=console,
             parallelism=parallelism,
             policy=policy,
+            stale=stale,
         )
     return 0 if report.stopped is None and not report.having("failed") else 1
+
+
+def _refresh_only(
+    checked: Checked, state: State, stale: dict[str, Entry], console: Console
+) -> None:
+    """Record new digests of unchanged incidents; nothing is sent."""
+    if not stale:
+        return
+    store = checked.store()
+    with store.journal(state) as journal:
+        for key, entry in stale.items():
+            journal.record(key, entry)
+    console.info(
+        f"State: {len(stale)} unchanged incident{'s' if len(stale) != 1 else ''} "
+        f"recorded with their current file digest (nothing sent), in {store.shown}."
+    )
 
 
 def _confirm(console: Console) -> bool:
@@ -141,6 +163,7 @@ def _send(
     console: Console,
     parallelism: int,
     policy: RetryPolicy,
+    stale: dict[str, Entry],
 ) -> Report:
     from dorasync.apply import Applier  # noqa: PLC0415
     from dorasync.client import DoraClient  # noqa: PLC0415
@@ -159,6 +182,8 @@ def _send(
     progress = _Progress(console, len(changes))
     endpoint = checked.project.settings.config.endpoint
     with store.journal(state) as journal:
+        for key, entry in stale.items():
+            journal.record(key, entry)
         applier = Applier(
             client, journal, endpoint, now=_now, on_outcome=progress, parallelism=parallelism
         )

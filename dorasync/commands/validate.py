@@ -24,7 +24,8 @@ def validate(ctx: Context, paths: tuple[str, ...]) -> int:
     import time  # noqa: PLC0415 - keep `dorasync --help` fast
 
     from dorasync.errors import InvalidInput  # noqa: PLC0415
-    from dorasync.project import load, open_project  # noqa: PLC0415
+    from dorasync.loader import load  # noqa: PLC0415
+    from dorasync.project import open_project  # noqa: PLC0415
 
     project = open_project(ctx.root)
     named = [ctx.path(p) for p in paths] if paths else None
