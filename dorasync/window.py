@@ -17,6 +17,7 @@ from dorasync.timestamps import NS_PER_S, TimestampError, datetime_to_ns
 
 DEFAULT_DAYS = 90
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+_DATETIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -65,7 +66,7 @@ def parse_bound(text: str, tz: ZoneInfo, end: bool = False) -> int:
         except ValueError as exc:
             raise ValueError(f"{text!r} is not a valid date: {exc}") from None
         return midnight_ns(day + timedelta(days=1) if end else day, tz)
-    if not any(c in text for c in "T: "):
+    if not _DATETIME_START.match(text.strip()):
         raise ValueError(
             f"{text!r} is not a date; write YYYY-MM-DD (midnight in --tz) or a date-time "
             "with an offset such as 2026-03-01T00:00:00Z"
