@@ -162,6 +162,11 @@ class _Cell:
         self.incidents = 0
         self.impact = 0
 
+    def add(self, duration: int, resolved: bool) -> None:
+        self.incidents += 1
+        self.impact += duration
+        (self.durations if resolved else self.open_ages).append(duration)
+
     def stats(self) -> Stats:
         oldest = max(self.open_ages) if self.open_ages else None
         ttr = time_to_restore(self.durations)
@@ -178,40 +183,45 @@ def build(
     """The report over the incidents that started in the window."""
     starts = bucket_starts(window, bucket) if bucket else ()
     cells: dict[tuple[Group, int | None], _Cell] = {}
-    groups: set[Group] = set()
     opened: list[OpenIncident] = []
+    # Few distinct combinations of values recur over many incidents: build each
+    # combination's groups once (a third of the time for 100k incidents).
+    memo: dict[tuple[tuple[str | None, ...], ...], list[Group]] = {}
     for record in records:
-        started = record.attributes["started_at"]
+        attributes = record.attributes
+        started = attributes["started_at"]
         if not window.since_ns <= started < window.until_ns:
             continue
-        finished = record.attributes.get("finished_at")
-        age = max(0, now_ns - started) if finished is None else None
-        if age is not None:
-            opened.append(OpenIncident(record.key, record.attributes, age))
+        finished = attributes.get("finished_at")
+        if finished is None:
+            duration = max(0, now_ns - started)  # open: its age so far
+            opened.append(OpenIncident(record.key, attributes, duration))
+        else:
+            duration = finished - started
+        values = tuple(d.values(attributes) for d in dimensions)
+        mine = memo.get(values) or memo.setdefault(values, _combine(dimensions, values))
         index = bisect_right(starts, started) - 1 if starts else None
-        for group in groups_of(record.attributes, dimensions):
-            groups.add(group)
+        for group in mine:
             for slot in ((group, None), (group, index)) if starts else ((group, None),):
                 cell = cells.get(slot) or cells.setdefault(slot, _Cell())
-                cell.incidents += 1
-                if age is None:
-                    cell.durations.append(finished - started)
-                    cell.impact += finished - started
-                else:
-                    cell.open_ages.append(age)
-                    cell.impact += age
+                cell.add(duration, finished is not None)
     opened.sort(key=lambda o: (-o.age_ns, o.key))
-    rows = _rows(cells, groups, starts)
+    rows = _rows(cells, {group for group, _ in cells}, starts)
     return Report(window, tuple(dimensions), bucket, starts, rows, tuple(opened), now_ns)
 
 
 def groups_of(attributes: Mapping[str, Any], dimensions: Sequence[Dimension]) -> list[Group]:
     """The empty group (every incident) and each combination of this incident's values."""
+    return _combine(dimensions, tuple(d.values(attributes) for d in dimensions))
+
+
+def _combine(
+    dimensions: Sequence[Dimension], values: tuple[tuple[str | None, ...], ...]
+) -> list[Group]:
     names = [d.name for d in dimensions]
-    combos = itertools.product(*(d.values(attributes) for d in dimensions))
     out: list[Group] = [()]
     if dimensions:
-        out += [tuple(zip(names, combo, strict=True)) for combo in combos]
+        out += [tuple(zip(names, c, strict=True)) for c in itertools.product(*values)]
     return out
 
 
