@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dorasync import reportformats
+from dorasync import reportformats, reportjson
 from dorasync.report import Dimension, Record, Report, build
 from dorasync.reporthtml import report_html
 from dorasync.window import window_from
@@ -98,7 +98,7 @@ def main() -> None:
         "text": reportformats.report_text,
         "markdown": reportformats.report_markdown,
         "csv": reportformats.report_csv,
-        "json": reportformats.report_json,
+        "json": reportjson.report_json,
         "html": report_html,
     }
     print(f"  rendering the weekly report by service ({len(weekly.rows)} rows):")

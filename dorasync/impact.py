@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from dorasync.plan import Action, Plan
 from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
-from dorasync.reportformats import duration, stats_data, window_data
+from dorasync.reportformats import duration
+from dorasync.reportjson import stats_data, window_data
 from dorasync.state import State
 from dorasync.window import Window, default_window
 

@@ -24,9 +24,9 @@ from dorasync.reportformats import (
     columns,
     duration,
     group_cells,
-    hours,
     where,
 )
+from dorasync.reportjson import hours
 from dorasync.window import format_local
 
 MAX_SERIES = len(PALETTE)  # more lines than colours would be a tangle nobody reads

@@ -8,7 +8,7 @@ from typing import Any
 from dorasync.impact import impact_data, impact_markdown, impact_text, plan_impact
 from dorasync.model import Incident
 from dorasync.plan import Action, Change, Plan, make_plan
-from dorasync.reportformats import dumps
+from dorasync.reportjson import dumps
 from dorasync.state import Entry, State, fingerprint
 from dorasync.timestamps import datetime_to_ns
 from dorasync.yamlsource import Mark

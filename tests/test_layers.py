@@ -23,6 +23,7 @@ CORE = [
     "window",
     "report",
     "reportformats",
+    "reportjson",
     "charts",
     "reporthtml",
     "impact",

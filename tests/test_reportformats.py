@@ -6,6 +6,7 @@ import json
 import re
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,19 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dorasync.report import DAY_NS, HOUR_NS, Dimension, Record, build
-from dorasync.reportformats import (
-    dumps,
-    duration,
-    hours,
-    number,
-    report_csv,
-    report_data,
-    report_json,
-    report_markdown,
-    report_text,
-    seconds,
-)
+from dorasync.reportformats import duration, report_csv, report_markdown, report_text
 from dorasync.reporthtml import natural_bucket, report_html
+from dorasync.reportjson import dumps, hours, number, report_data, report_json, seconds
 from dorasync.timestamps import NS_PER_S
 from dorasync.window import window_from
 from tests.report_cases import MARCH, MARCH_INCIDENTS, MINUTE, NOW, UTC, rec
@@ -225,3 +216,10 @@ def test_html_escapes_what_the_incidents_say() -> None:
 @pytest.mark.parametrize(("days", "bucket"), [(90, "week"), (183, "week"), (184, "month")])
 def test_html_charts_use_weeks_up_to_half_a_year_and_months_beyond(days: int, bucket: str) -> None:
     assert natural_bucket(days * DAY_NS) == bucket
+
+
+def test_the_readmes_worked_example_is_what_the_report_prints() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    command = "$ dorasync report --by service --since 2026-03-01 --until 2026-03-31\n"
+    shown = readme.split(command)[1].split("```")[0]
+    assert report_text(BY_SERVICE).startswith(shown)

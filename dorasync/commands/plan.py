@@ -28,7 +28,7 @@ def plan(ctx: Context, detailed_exitcode: bool, as_json: bool) -> int:
 
     from dorasync.impact import impact_data, impact_text, plan_impact  # noqa: PLC0415
     from dorasync.render import plan_json, plan_text  # noqa: PLC0415
-    from dorasync.reportformats import dumps  # noqa: PLC0415
+    from dorasync.reportjson import dumps  # noqa: PLC0415
     from dorasync.workflow import check, plan_for  # noqa: PLC0415
 
     now = time.time_ns()

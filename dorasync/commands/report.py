@@ -106,7 +106,7 @@ def report(
 
 
 def _render(result: Report, fmt: str) -> str:
-    from dorasync import reportformats  # noqa: PLC0415
+    from dorasync import reportformats, reportjson  # noqa: PLC0415
 
     if fmt == "html":
         from dorasync.reporthtml import report_html  # noqa: PLC0415
@@ -116,7 +116,7 @@ def _render(result: Report, fmt: str) -> str:
         "text": reportformats.report_text,
         "markdown": reportformats.report_markdown,
         "csv": reportformats.report_csv,
-        "json": reportformats.report_json,
+        "json": reportjson.report_json,
     }[fmt]
     return render(result)
 
