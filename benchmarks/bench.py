@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate, touch_one  # noqa: E402
+from generate import generate, touch_one
 
 PYTHON = sys.executable
 KEY = "benchmark-key-0000"
@@ -55,16 +55,21 @@ class Row:
 def run_once(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MB and exit code of one process."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     return elapsed, usage.ru_maxrss / 1024, process.returncode
 
 
-def median_of(runs: int, args: Sequence[str], ok: Sequence[int] = (0,),
-              env: dict[str, str] | None = None) -> tuple[float, float]:
+def median_of(
+    runs: int, args: Sequence[str], ok: Sequence[int] = (0,), env: dict[str, str] | None = None
+) -> tuple[float, float]:
     times, peaks = [], []
     for _ in range(runs):
         seconds, rss, code = run_once(args, env)
@@ -82,8 +87,11 @@ def dorasync(*args: str | Path) -> list[str]:
 @contextmanager
 def emulator(*options: str) -> Iterator[str]:
     """`dorasync emulator` in its own process; yields its URL."""
-    process = subprocess.Popen(dorasync("emulator", "--port", "0", "--quiet", "--api-key", KEY,
-                                        *options), stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        dorasync("emulator", "--port", "0", "--quiet", "--api-key", KEY, *options),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     url = process.stdout.readline().rsplit(" ", 1)[1].strip()
     try:
@@ -95,8 +103,10 @@ def emulator(*options: str) -> Iterator[str]:
 
 
 def call(url: str, path: str, method: str = "GET") -> dict[str, object]:
-    request = urllib.request.Request(url + path, method=method, data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback only
+    request = urllib.request.Request(
+        url + path, method=method, data=b"" if method == "POST" else None
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
         body: dict[str, object] = json.load(answer)
         return body
 
@@ -108,26 +118,54 @@ def apply_env(url: str) -> dict[str, str]:
 def measure_size(size: int, runs: int, parallelisms: Sequence[int], work: Path) -> list[Row]:
     root = generate(work / f"n{size}", size)
     state = root / ".dorasync"
-    rows = [Row("floor: read + PyYAML C parse", size,
-                *median_of(runs, [PYTHON, "-c", FLOOR, str(root / "incidents")]))]
+    rows = [
+        Row(
+            "floor: read + PyYAML C parse",
+            size,
+            *median_of(runs, [PYTHON, "-c", FLOOR, str(root / "incidents")]),
+        )
+    ]
     rows.append(Row("validate", size, *median_of(runs, dorasync("-C", root, "validate"))))
-    rows.append(Row("plan, cold (no state)", size,
-                    *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode"), (2,))))
+    rows.append(
+        Row(
+            "plan, cold (no state)",
+            size,
+            *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode"), (2,)),
+        )
+    )
     with emulator() as url:
         for parallelism in parallelisms:
             shutil.rmtree(state, ignore_errors=True)
             call(url, "/_emulator/reset", "POST")
             seconds, rss, code = run_once(
                 dorasync("-C", root, "apply", "--auto-approve", "--parallelism", parallelism),
-                apply_env(url))
+                apply_env(url),
+            )
             assert code == 0, f"apply exited {code}"
-            rows.append(Row(f"apply, {size} creates, parallelism {parallelism}", size, seconds,
-                            rss, f"{size / seconds:,.0f} incidents/s"))
-    rows.append(Row("plan, no change", size,
-                    *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode"))))
+            rows.append(
+                Row(
+                    f"apply, {size} creates, parallelism {parallelism}",
+                    size,
+                    seconds,
+                    rss,
+                    f"{size / seconds:,.0f} incidents/s",
+                )
+            )
+    rows.append(
+        Row(
+            "plan, no change",
+            size,
+            *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode")),
+        )
+    )
     path, text = touch_one(root)
-    rows.append(Row("plan, one change", size,
-                    *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode"), (2,))))
+    rows.append(
+        Row(
+            "plan, one change",
+            size,
+            *median_of(runs, dorasync("-C", root, "plan", "--detailed-exitcode"), (2,)),
+        )
+    )
     path.write_text(text, encoding="utf-8")
     return rows
 
@@ -137,43 +175,66 @@ def measure_rate_limit(count: int, limit: str, work: Path) -> Row:
     root = generate(work / "rate", count, seed=7)
     allowed, period = (float(x) for x in limit.split("/"))
     with emulator("--rate-limit", limit) as url:
-        seconds, rss, code = run_once(dorasync("-C", root, "apply", "--auto-approve"),
-                                      apply_env(url))
+        seconds, rss, code = run_once(
+            dorasync("-C", root, "apply", "--auto-approve"), apply_env(url)
+        )
         assert code == 0, f"apply exited {code}"
         stats = call(url, "/_emulator/stats")
     requests_made = sum(int(v) for v in stats["requests"].values())  # type: ignore[attr-defined]
     limited = int(stats["rate_limited"])  # type: ignore[call-overload]
     share = count / seconds / (allowed / period)
-    return Row(f"apply, {count} creates, server limit {limit} s", count, seconds, rss,
-               f"{share:.0%} of the limit, {limited / requests_made:.1%} answered 429")
+    return Row(
+        f"apply, {count} creates, server limit {limit} s",
+        count,
+        seconds,
+        rss,
+        f"{share:.0%} of the limit, {limited / requests_made:.1%} answered 429",
+    )
 
 
 def measure_startup(runs: int) -> list[Row]:
-    return [Row(f"dorasync {flag}", None, *median_of(runs, dorasync(flag)))
-            for flag in ("--help", "--version")]
+    return [
+        Row(f"dorasync {flag}", None, *median_of(runs, dorasync(flag)))
+        for flag in ("--help", "--version")
+    ]
 
 
 def table(rows: Sequence[Row]) -> str:
-    lines = ["| measurement | incidents | median seconds | peak RSS MB | note |",
-             "|---|---:|---:|---:|---|"]
-    lines += [f"| {r.what} | {r.size or ''} | {r.seconds:.3f} | {r.rss_mb:.0f} | {r.note} |"
-              for r in rows]
+    lines = [
+        "| measurement | incidents | median seconds | peak RSS MB | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| {r.what} | {r.size or ''} | {r.seconds:.3f} | {r.rss_mb:.0f} | {r.note} |" for r in rows
+    ]
     return "\n".join(lines)
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line), "?")
-    return (f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        "?",
+    )
+    return (
+        f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--apply-all-up-to", type=int, default=10_000,
-                        help="measure parallelism 1, 4 and 8 up to this size (4 only above)")
+    parser.add_argument(
+        "--apply-all-up-to",
+        type=int,
+        default=10_000,
+        help="measure parallelism 1, 4 and 8 up to this size (4 only above)",
+    )
     parser.add_argument("--rate-limited", type=int, default=500)
     parser.add_argument("--rate-limit", default="50/1")
     parser.add_argument("--no-write", action="store_true")
@@ -193,7 +254,9 @@ def main() -> None:
         Path("BENCHMARKS.md").write_text(
             f"# Benchmarks\n\nMachine: {machine()}.\nDate: {time.strftime('%Y-%m-%d')}. "
             f"Command: `{command.strip()}`. Medians of {args.runs} runs (start-up: "
-            f"{max(args.runs, 10)}); apply runs once per line.\n\n{result}\n", encoding="utf-8")
+            f"{max(args.runs, 10)}); apply runs once per line.\n\n{result}\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

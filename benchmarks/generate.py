@@ -12,11 +12,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 NAMESPACE = "6f1c0c7e-2b4d-4e8a-9c1f-3d5e7a9b0c2d"
-SERVICES = [f"svc-{name}" for name in (
-    "checkout", "payments", "search", "auth", "orders", "catalog", "cart", "shipping",
-    "billing", "inventory", "reviews", "recommendations", "notifications", "gateway",
-    "profile", "media", "pricing", "tax", "fraud", "ledger", "export", "import",
-    "reporting", "admin")]
+SERVICES = [
+    f"svc-{name}"
+    for name in (
+        "checkout",
+        "payments",
+        "search",
+        "auth",
+        "orders",
+        "catalog",
+        "cart",
+        "shipping",
+        "billing",
+        "inventory",
+        "reviews",
+        "recommendations",
+        "notifications",
+        "gateway",
+        "profile",
+        "media",
+        "pricing",
+        "tax",
+        "fraud",
+        "ledger",
+        "export",
+        "import",
+        "reporting",
+        "admin",
+    )
+]
 TEAMS = ["backend", "platform", "payments-team", "search-team", "identity", "data"]
 SEVERITIES = ["SEV-1", "SEV-2", "SEV-2", "SEV-3", "SEV-3", "SEV-3", "SEV-4"]
 CAUSES = ["config", "code-change", "third-party", "infrastructure", "capacity", "expiry"]

@@ -22,6 +22,7 @@ from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
+from dorasync.commands.report import report
 from dorasync.commands.unlock import force_unlock
 from dorasync.commands.validate import validate
 from dorasync.console import Console
@@ -51,12 +52,13 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
       dorasync validate      # check every incident file
       dorasync plan          # what would be sent (no key, no network)
       dorasync apply         # send it (DD_API_KEY)
+      dorasync report        # what the incidents say: time to restore, open, bands
       dorasync emulator      # a local DORA API to try it all against
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, force_unlock, emulator):
+for command in (init, validate, plan, apply, report, force_unlock, emulator):
     cli.add_command(command)
 
 

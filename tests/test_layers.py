@@ -10,7 +10,24 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dorasync"
-CORE = ["errors", "timestamps", "ids", "model", "incidents", "config", "plan", "render", "state"]
+CORE = [
+    "errors",
+    "timestamps",
+    "ids",
+    "model",
+    "incidents",
+    "config",
+    "plan",
+    "render",
+    "state",
+    "window",
+    "report",
+    "reportformats",
+    "reportjson",
+    "charts",
+    "reporthtml",
+    "impact",
+]
 FORBIDDEN_IN_CORE = {
     "requests",
     "click",

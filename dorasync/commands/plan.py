@@ -24,17 +24,24 @@ def plan(ctx: Context, detailed_exitcode: bool, as_json: bool) -> int:
       dorasync plan --detailed-exitcode     # in CI: 0 nothing to do, 2 changes
       dorasync plan --json | jq '.changes[] | select(.action != "no-op")'
     """
-    import json  # noqa: PLC0415 - keep `dorasync --help` fast
-    import time  # noqa: PLC0415
+    import time  # noqa: PLC0415 - keep `dorasync --help` fast
 
+    from dorasync.impact import impact_data, impact_text, plan_impact  # noqa: PLC0415
     from dorasync.render import plan_json, plan_text  # noqa: PLC0415
+    from dorasync.reportjson import dumps  # noqa: PLC0415
     from dorasync.workflow import check, plan_for  # noqa: PLC0415
 
-    checked = check(ctx.root, time.time_ns())
+    now = time.time_ns()
+    checked = check(ctx.root, now)
     ctx.console.problems(checked.warnings)
-    _, result = plan_for(checked)
+    state, result = plan_for(checked)
+    effect = plan_impact(result, state, now)
     if as_json:
-        ctx.console.out(json.dumps(plan_json(result), indent=2, ensure_ascii=False))
+        # dumps writes the impact's exact decimals; for the rest it is json.dumps(indent=2)
+        extra = {"impact": impact_data(effect) if effect else None}
+        ctx.console.out(dumps(plan_json(result, extra)))
     else:
         ctx.console.out(plan_text(result, ctx.console.colour), end="")
+        if effect:
+            ctx.console.out("\n" + impact_text(effect), end="")
     return 2 if detailed_exitcode and result.has_changes else 0

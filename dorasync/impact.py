@@ -1,0 +1,141 @@
+"""Core: what a plan does to the report, for each service / env group it touches.
+
+"Before" is the declared incidents as the state says they were sent (what Datadog
+has); "after" is what they are once the plan is applied. Both are reported over the
+default window (the last 90 days, UTC), so the "after" numbers are the ones
+`dorasync report --by service --by env` shows once the change is merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dorasync.plan import Action, Plan
+from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
+from dorasync.reportformats import duration
+from dorasync.reportjson import stats_data, window_data
+from dorasync.state import State
+from dorasync.window import Window, default_window
+
+DIMENSIONS = (Dimension("service"), Dimension("env"))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupImpact:
+    """One group's numbers before and after the plan."""
+
+    by: Group
+    before: Stats
+    after: Stats
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """Every group the plan touches (the empty group, every incident, first)."""
+
+    window: Window
+    groups: tuple[GroupImpact, ...]
+
+
+def sides(plan: Plan, state: State) -> tuple[list[Record], list[Record], list[Record]]:
+    """The declared incidents before and after the plan, and every version it changes."""
+    before, after, changed = [], [], []
+    for change in plan.changes:
+        entry = state.entries.get(change.key)
+        old = Record(change.key, entry.attributes) if entry else None
+        new = Record(change.key, change.attributes) if change.action is not Action.DELETE else None
+        before += [old] if old else []
+        after += [new] if new else []
+        if change.action is not Action.NOOP:
+            changed += [r for r in (old, new) if r]
+    return before, after, changed
+
+
+def impact(
+    before: Iterable[Record], after: Iterable[Record], changed: Sequence[Record], now_ns: int
+) -> Impact:
+    """The numbers of each group a changed incident belongs to, before and after."""
+    window = default_window(now_ns, ZoneInfo("UTC"))
+    touched: set[Group] = set()
+    for record in changed:
+        if window.since_ns <= record.attributes["started_at"] < window.until_ns:
+            touched.update(groups_of(record.attributes, DIMENSIONS))
+    old = {r.by: r.stats for r in build(before, window, now_ns, DIMENSIONS).rows}
+    new = {r.by: r.stats for r in build(after, window, now_ns, DIMENSIONS).rows}
+    ordered = sorted(touched, key=lambda g: (len(g), [(v is None, v or "") for _, v in g]))
+    return Impact(
+        window, tuple(GroupImpact(g, old.get(g, Stats()), new.get(g, Stats())) for g in ordered)
+    )
+
+
+def plan_impact(plan: Plan, state: State, now_ns: int) -> Impact | None:
+    """The plan's impact, or None when it sends nothing."""
+    if not plan.has_changes:
+        return None
+    return impact(*sides(plan, state), now_ns)
+
+
+def label(group: Group) -> str:
+    if not group:
+        return "all incidents"
+    return " / ".join(value if value is not None else f"(no {name})" for name, value in group)
+
+
+def effects(item: GroupImpact) -> str:
+    """What changes in one group, the median first: '42m -> 1h05m, incidents 3 -> 4'."""
+    b, a = item.before, item.after
+    parts = []
+    old = b.ttr.median if b.ttr else None
+    new = a.ttr.median if a.ttr else None
+    if old != new:
+        bands = f" ({b.band} -> {a.band})" if b.band != a.band and b.band and a.band else ""
+        shown = [duration(m) if m is not None else "none" for m in (old, new)]
+        parts.append(f"median time to restore {shown[0]} -> {shown[1]}{bands}")
+    if b.incidents != a.incidents:
+        parts.append(f"incidents {b.incidents} -> {a.incidents}")
+    if b.open != a.open:
+        parts.append(f"open {b.open} -> {a.open}")
+    return ", ".join(parts) or "no change to the numbers"
+
+
+def impact_lines(effect: Impact) -> list[str]:
+    """The plan's closing paragraph: one line per group, the whole window last."""
+    if not effect.groups:
+        return ["Impact on the report: none; no changed incident started in the last 90 days."]
+    head = "Impact on the report (incidents started in the last 90 days, by service / env):"
+    lines = [head]
+    lines += [f"  {label(g.by)}: {effects(g)}" for g in effect.groups[1:]]
+    lines.append(f"  {label(effect.groups[0].by)}: {effects(effect.groups[0])}")
+    return lines
+
+
+def impact_text(effect: Impact) -> str:
+    return "\n".join(impact_lines(effect)) + "\n"
+
+
+def impact_markdown(effect: Impact) -> str:
+    """The same for a pull-request comment: a heading and a table."""
+    if not effect.groups:
+        return (
+            "### Impact on the report\n\nNone: no changed incident started in the last 90 days.\n"
+        )
+    rows = [*effect.groups[1:], effect.groups[0]]
+    lines = ["### Impact on the report", "", "_Incidents started in the last 90 days._", ""]
+    lines += ["| group | change |", "|---|---|"]
+    lines += ["| " + label(g.by).replace("|", "\\|") + f" | {effects(g)} |" for g in rows]
+    return "\n".join(lines) + "\n"
+
+
+def impact_data(effect: Impact) -> dict[str, Any]:
+    """The JSON plan's `impact` (README "Impact in the plan"); numbers are exact Decimals."""
+    return {
+        "window": window_data(effect.window),
+        "by": [d.name for d in DIMENSIONS],
+        "groups": [
+            {"by": dict(g.by), "before": stats_data(g.before), "after": stats_data(g.after)}
+            for g in effect.groups
+        ],
+    }
