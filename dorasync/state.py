@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dorasync.errors import DorasyncError
@@ -32,6 +32,10 @@ class Entry:
     digest: str
     endpoint: str
     applied_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object; no deep copy (asdict's costs a second at 10k)."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ def dumps(state: State, version: str) -> str:
         "lineage": state.lineage,
         "serial": state.serial,
         "dorasync_version": version,
-        "incidents": {key: asdict(entry) for key, entry in sorted(state.entries.items())},
+        "incidents": {key: entry.to_json() for key, entry in sorted(state.entries.items())},
     }
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

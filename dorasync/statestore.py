@@ -207,7 +207,7 @@ class Journal:
         self.unsynced = 0
 
     def record(self, key: str, entry: Entry | None) -> None:
-        line = {"key": key, "entry": asdict(entry) if entry else None}
+        line = {"key": key, "entry": entry.to_json() if entry else None}
         self.handle.write(json.dumps(line, sort_keys=True) + "\n")
         self.handle.flush()
         self.changed[key] = entry
