@@ -10,7 +10,22 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dorasync"
-CORE = ["errors", "timestamps", "ids", "model", "incidents", "config", "plan", "render", "state"]
+CORE = [
+    "errors",
+    "timestamps",
+    "ids",
+    "model",
+    "incidents",
+    "config",
+    "plan",
+    "render",
+    "state",
+    "targets",
+    "safety",
+    "markdown",
+    "savedplan",
+    "schema",
+]
 FORBIDDEN_IN_CORE = {
     "requests",
     "click",
