@@ -24,6 +24,9 @@ from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
+from dorasync.commands.schema import schema
+from dorasync.commands.show import show
+from dorasync.commands.state import state
 from dorasync.commands.validate import validate
 from dorasync.console import Console
 from dorasync.errors import DorasyncError, InvalidInput
@@ -53,11 +56,16 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
       dorasync plan          # what would be sent (no key, no network)
       dorasync apply         # send it (DD_API_KEY)
       dorasync emulator      # a local DORA API to try it all against
+
+    \b
+    In a pull request:
+      dorasync plan --out plan.json --format markdown > plan.md
+      dorasync apply plan.json   # exactly what was reviewed, or nothing
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, emulator):
+for command in (init, validate, plan, apply, show, state, schema, emulator):
     cli.add_command(command)
 
 

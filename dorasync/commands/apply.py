@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dorasync.commands import Context, Terminated, pass_context
+from dorasync.commands import Context, Terminated, options, pass_context
 
 if TYPE_CHECKING:
     from dorasync.apply import Outcome, Report
@@ -22,6 +22,7 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
 
 
 @click.command()
+@click.argument("planfile", required=False, metavar="[PLANFILE]")
 @click.option("--auto-approve", is_flag=True, help="Send without asking for confirmation.")
 @click.option(
     "--parallelism",
@@ -30,9 +31,22 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
     show_default=True,
     help="Requests in flight at once.",
 )
+@options.targets
+@options.force
 @pass_context
-def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
+def apply(
+    ctx: Context,
+    *,
+    planfile: str | None,
+    auto_approve: bool,
+    parallelism: int,
+    targets: tuple[str, ...],
+    force: bool,
+) -> int:
     """Plan, ask, then send each new or changed incident and record it in the state.
+
+    With PLANFILE (saved by `plan --out`), send exactly that plan, without asking,
+    and refuse if the state or any input file changed since it was saved.
 
     Needs DD_API_KEY (or DD_API_KEY_FILE); DORASYNC_API_URL points it at another
     API, such as the emulator. Without a terminal, --auto-approve is required.
@@ -40,17 +54,23 @@ def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
     \b
     Examples:
       dorasync apply
-      DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve
+      dorasync plan --out plan.json && dorasync apply plan.json
+      DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve --target '2026/*'
     """
     import os  # noqa: PLC0415 - keep `dorasync --help` fast
 
     from dorasync.console import Console  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
+    from dorasync.safety import raise_if_unsafe  # noqa: PLC0415
     from dorasync.settings import resolve  # noqa: PLC0415
-    from dorasync.workflow import check, plan_for  # noqa: PLC0415
+    from dorasync.targets import select  # noqa: PLC0415
+    from dorasync.workflow import check, load_saved, plan_for, verify_saved  # noqa: PLC0415
 
     console = ctx.console
+    if planfile and targets:
+        raise click.UsageError("--target cannot change a saved plan; it keeps the targets it had")
+    saved = load_saved(ctx.root, ctx.path(planfile), planfile) if planfile else None
     checked = check(ctx.root, time.time_ns())
     console.problems(checked.warnings)
     settings = resolve(os.environ, checked.project.settings.config.site)
@@ -59,15 +79,23 @@ def apply(ctx: Context, auto_approve: bool, parallelism: int) -> int:
         console.warning(warning)
     with checked.store().lock("apply"):
         state, plan = plan_for(checked)
+        if saved is not None and planfile:
+            shown = checked.project.settings.config.state
+            plan = verify_saved(saved, state, plan, shown=planfile, state_shown=shown)
+            console.info(f"Applying {planfile} (saved {saved.saved_at}) as it is, without asking.")
+        plan = select(plan, targets)
         console.out(plan_text(plan, console.colour), end="")
         if not plan.has_changes:
             return 0
+        safety = checked.project.settings.config.safety
+        if not force:
+            raise_if_unsafe(plan, len(state.entries), safety.update_threshold, safety.min_existing)
         if settings.api_key is None:
             raise DorasyncError(
                 "DD_API_KEY is not set; apply needs an API key to send "
                 "(plan and validate do not): set DD_API_KEY or DD_API_KEY_FILE"
             )
-        if not auto_approve and not _confirm(console):
+        if saved is None and not auto_approve and not _confirm(console):
             console.error("Apply cancelled; nothing was sent.")
             return 1
         report = _send(
@@ -131,17 +159,31 @@ def _now() -> str:
 
 
 class _Progress:
-    """A line per incident for small applies, a line per 10% for large ones."""
+    """A bar on a terminal for more than a few changes; otherwise a line per incident
+    for small applies, a line per 10% for large ones."""
 
     def __init__(self, console: Console, total: int) -> None:
-        self.console, self.total, self.done = console, total, 0
+        from dorasync.progress import FEW, Bar, is_terminal  # noqa: PLC0415
+
+        self.console, self.total, self.done, self.failed = console, total, 0, 0
         self.step = max(1, total // 10)
+        wanted = not console.quiet and total > FEW and is_terminal(sys.stderr)
+        self.bar = Bar(total, sys.stderr) if wanted else None
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
         if outcome.result == "failed":
+            self.failed += 1
+            if self.bar is not None:
+                self.bar.clear()
             self.console.error(_failure_text(outcome))
-        elif self.total <= EACH_LINE_UP_TO:
+        elif self.bar is None:
+            self._line(outcome)
+        if self.bar is not None:
+            self.bar.update(self.done, self.failed)
+
+    def _line(self, outcome: Outcome) -> None:
+        if self.total <= EACH_LINE_UP_TO:
             verb = "created" if outcome.change.action.value == "create" else "updated"
             note = f" ({outcome.message})" if outcome.message else ""
             self.console.info(f"  {outcome.change.key}: {verb}, id {outcome.change.id}{note}")
