@@ -24,7 +24,7 @@ def formats(command: F) -> F:
         "output_format",
         type=click.Choice(FORMATS),
         default=None,
-        help="text (default), json (schemas/plan.schema.json) or markdown (a PR comment).",
+        help="text (default), json (`dorasync schema plan`) or markdown (a PR comment).",
     )(command)
 
 
