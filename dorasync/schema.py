@@ -17,6 +17,7 @@ from typing import Any
 from dorasync.config import SITES
 from dorasync.ids import ID_RULE
 from dorasync.model import MAX_TAG, MAX_TAGS, MAX_TEXT
+from dorasync.safety import DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.timestamps import EXAMPLE, MAX_S, MIN_S, NS_PER_S
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -138,10 +139,8 @@ def incident_schema() -> Schema:
     }
 
 
-def config_schema() -> Schema:
-    """The schema of dorasync.yaml."""
-    uuid = "^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$"
-    safety = {
+def _safety() -> Schema:
+    return {
         "description": "apply refuses, without --force, a plan that updates more than a "
         "share of the incidents already sent.",
         "type": "object",
@@ -152,16 +151,21 @@ def config_schema() -> Schema:
                 "type": "number",
                 "exclusiveMinimum": 0,
                 "maximum": 1,
-                "default": 0.3,
+                "default": DEFAULT_SHARE,
             },
             "min_existing": {
                 "description": "The threshold applies once the state holds this many.",
                 "type": "integer",
                 "minimum": 0,
-                "default": 10,
+                "default": DEFAULT_MIN_EXISTING,
             },
         },
     }
+
+
+def config_schema() -> Schema:
+    """The schema of dorasync.yaml."""
+    uuid = "^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$"
     return {
         "$schema": DIALECT,
         "$id": "urn:dorasync:schema:config",
@@ -194,6 +198,6 @@ def config_schema() -> Schema:
                     "repository_url alone applies only to incidents that write git:."
                 ),
             },
-            "safety": safety,
+            "safety": _safety(),
         },
     }

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from dorasync.apply import Outcome, Report
     from dorasync.console import Console
     from dorasync.plan import Plan
+    from dorasync.savedplan import SavedPlan
     from dorasync.settings import ApiSettings
     from dorasync.state import State
     from dorasync.workflow import Checked
@@ -62,10 +63,8 @@ def apply(
     from dorasync.console import Console  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
-    from dorasync.safety import raise_if_unsafe  # noqa: PLC0415
     from dorasync.settings import resolve  # noqa: PLC0415
-    from dorasync.targets import select  # noqa: PLC0415
-    from dorasync.workflow import check, load_saved, plan_for, verify_saved  # noqa: PLC0415
+    from dorasync.workflow import check, load_saved  # noqa: PLC0415
 
     console = ctx.console
     if planfile and targets:
@@ -78,18 +77,12 @@ def apply(
     for warning in settings.warnings:
         console.warning(warning)
     with checked.store().lock("apply"):
-        state, plan = plan_for(checked)
-        if saved is not None and planfile:
-            shown = checked.project.settings.config.state
-            plan = verify_saved(saved, state, plan, shown=planfile, state_shown=shown)
-            console.info(f"Applying {planfile} (saved {saved.saved_at}) as it is, without asking.")
-        plan = select(plan, targets)
+        state, plan = _planned(checked, console, saved, planfile, targets)
         console.out(plan_text(plan, console.colour), end="")
         if not plan.has_changes:
             return 0
-        safety = checked.project.settings.config.safety
         if not force:
-            raise_if_unsafe(plan, len(state.entries), safety.update_threshold, safety.min_existing)
+            _refuse_if_unsafe(checked, state, plan)
         if settings.api_key is None:
             raise DorasyncError(
                 "DD_API_KEY is not set; apply needs an API key to send "
@@ -121,6 +114,34 @@ def _confirm(console: Console) -> bool:
     console.out("\nDo you want to send these changes to Datadog? Only 'yes' will be accepted.")
     answer: str = click.prompt("  Enter a value", default="", show_default=False)
     return answer.strip() == "yes"
+
+
+def _planned(
+    checked: Checked,
+    console: Console,
+    saved: SavedPlan | None,
+    planfile: str | None,
+    targets: tuple[str, ...],
+) -> tuple[State, Plan]:
+    """The plan to apply: the saved one, once shown to be current, or a new one."""
+    from dorasync.targets import select  # noqa: PLC0415
+    from dorasync.workflow import plan_for, verify_saved  # noqa: PLC0415
+
+    state, plan = plan_for(checked)
+    if saved is None or planfile is None:
+        return state, select(plan, targets)
+    shown = checked.project.settings.config.state
+    plan = verify_saved(saved, state, plan, shown=planfile, state_shown=shown)
+    console.info(f"Applying {planfile} (saved {saved.saved_at}) as it is, without asking.")
+    return state, plan
+
+
+def _refuse_if_unsafe(checked: Checked, state: State, plan: Plan) -> None:
+    """The safety threshold of dorasync.yaml (README "The safety threshold")."""
+    from dorasync.safety import raise_if_unsafe  # noqa: PLC0415
+
+    safety = checked.project.settings.config.safety
+    raise_if_unsafe(plan, len(state.entries), safety.update_threshold, safety.min_existing)
 
 
 def _send(
