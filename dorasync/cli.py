@@ -23,6 +23,9 @@ from dorasync.commands.emulator import emulator
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
 from dorasync.commands.report import report
+from dorasync.commands.schema import schema
+from dorasync.commands.show import show
+from dorasync.commands.state import state
 from dorasync.commands.unlock import force_unlock
 from dorasync.commands.validate import validate
 from dorasync.console import Console
@@ -54,11 +57,16 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
       dorasync apply         # send it (DD_API_KEY)
       dorasync report        # what the incidents say: time to restore, open, bands
       dorasync emulator      # a local DORA API to try it all against
+
+    \b
+    In a pull request:
+      dorasync plan --out plan.json --format markdown > plan.md
+      dorasync apply plan.json   # exactly what was reviewed, or nothing
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, report, force_unlock, emulator):
+for command in (init, validate, plan, apply, show, state, schema, report, force_unlock, emulator):
     cli.add_command(command)
 
 

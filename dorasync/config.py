@@ -25,6 +25,7 @@ from dorasync.model import (
     problems_of,
     user_error,
 )
+from dorasync.safety import DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.yamlsource import Document, Mark
 
 CONFIG_FILE = "dorasync.yaml"
@@ -101,6 +102,31 @@ class Defaults(BaseModel):
     custom_tags: Tags | None = None
 
 
+def _share(value: object) -> float:
+    try:
+        share = float(str(value).strip())
+    except ValueError:
+        share = -1.0
+    if isinstance(value, bool) or not 0 < share <= 1:
+        raise user_error(f"{value!r} is not a share; write a number above 0 and up to 1, e.g. 0.3")
+    return share
+
+
+def _count(value: object) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise user_error(f"{value!r} is not a whole number; write e.g. 10")
+    return int(text)
+
+
+class Safety(BaseModel):
+    """The safety threshold (README "The safety threshold"; octoDNS's update_pct_threshold)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    update_threshold: Annotated[float, BeforeValidator(_share)] = DEFAULT_SHARE
+    min_existing: Annotated[int, BeforeValidator(_count)] = DEFAULT_MIN_EXISTING
+
+
 class ProjectConfig(BaseModel):
     """The settings of `dorasync.yaml` (product.md "A project on disk")."""
 
@@ -111,6 +137,7 @@ class ProjectConfig(BaseModel):
     site: Annotated[str, BeforeValidator(check_site)] = "datadoghq.com"
     endpoint: Literal["failure", "incident"] = "failure"
     defaults: dict[str, Any] | None = None
+    safety: Safety = Safety()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +170,11 @@ def read_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
     try:
         config = ProjectConfig.model_validate(raw)
     except ValidationError as exc:
-        return None, problems_of(exc, locate, {(): tuple(ProjectConfig.model_fields)})
+        fields: Known = {
+            (): tuple(ProjectConfig.model_fields),
+            ("safety",): tuple(Safety.model_fields),
+        }
+        return None, problems_of(exc, locate, fields)
     problems: list[Problem] = []
     defaults: dict[str, Any] = {}
     given = config.defaults or {}

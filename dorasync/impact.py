@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dorasync.plan import Action, Plan
+from dorasync.plan import Action, Change, Plan
 from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
 from dorasync.reportformats import duration
 from dorasync.reportjson import stats_data, window_data
@@ -40,12 +40,20 @@ class Impact:
     groups: tuple[GroupImpact, ...]
 
 
-def sides(plan: Plan, state: State) -> tuple[list[Record], list[Record], list[Record]]:
-    """The declared incidents before and after the plan, and every version it changes."""
+def sides(
+    plan: Plan, state: State | None = None
+) -> tuple[list[Record], list[Record], list[Record]]:
+    """The declared incidents before and after the plan, and every version it changes.
+
+    Without the state, "before" is read back from the plan itself (a no-op's
+    attributes, an update's before values), which is how a saved plan shows it."""
     before, after, changed = [], [], []
     for change in plan.changes:
-        entry = state.entries.get(change.key)
-        old = Record(change.key, entry.attributes) if entry else None
+        if state is not None:
+            entry = state.entries.get(change.key)
+            old = Record(change.key, entry.attributes) if entry else None
+        else:
+            old = _previous(change)
         new = Record(change.key, change.attributes) if change.action is not Action.DELETE else None
         before += [old] if old else []
         after += [new] if new else []
@@ -71,7 +79,26 @@ def impact(
     )
 
 
-def plan_impact(plan: Plan, state: State, now_ns: int) -> Impact | None:
+def _previous(change: Change) -> Record | None:
+    """What the state held for `change`, from the plan alone."""
+    if change.action is Action.CREATE:
+        return None
+    attributes: dict[str, Any] = {
+        k: dict(v) if isinstance(v, dict) else v for k, v in change.attributes.items()
+    }
+    for field in change.fields:
+        *parents, name = field.field.split(".")
+        target = attributes
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        if field.before is None:
+            target.pop(name, None)
+        else:
+            target[name] = field.before
+    return Record(change.key, attributes)
+
+
+def plan_impact(plan: Plan, state: State | None, now_ns: int) -> Impact | None:
     """The plan's impact, or None when it sends nothing."""
     if not plan.has_changes:
         return None

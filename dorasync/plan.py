@@ -63,10 +63,11 @@ class Orphan:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Every change, in a stable order, and the orphans."""
+    """Every change, in a stable order, and the orphans; `targets` when limited by --target."""
 
     changes: tuple[Change, ...]
     orphans: tuple[Orphan, ...] = ()
+    targets: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

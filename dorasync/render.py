@@ -48,6 +48,8 @@ def plan_text(plan: Plan, colour: bool = False) -> str:
         lines.append(paint.bold("Declared no more (left alone, in Datadog and in the state):"))
         lines += [paint(f"  ? {o.key}  id {o.id}  (was {o.file})", "?") for o in plan.orphans]
         lines.append("")
+    if plan.targets:
+        lines.append(paint(partial_note(plan), "!"))
     lines.append(summary(plan))
     return "\n".join(lines) + "\n"
 
@@ -98,6 +100,16 @@ def summary(plan: Plan) -> str:
     )
 
 
+def partial_note(plan: Plan) -> str:
+    """Said by every rendering of a plan limited by --target, as Terraform does."""
+    count = len(plan.changes) + len(plan.orphans)
+    targets = " ".join(f"--target {t}" for t in plan.targets)
+    return (
+        f"Partial plan: only the {count} incident{'s' if count != 1 else ''} matching "
+        f"{targets}; the others were not compared."
+    )
+
+
 def plan_json(plan: Plan, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The machine-readable plan (README "The JSON plan"); `extra` adds top-level keys."""
     return {
@@ -109,6 +121,8 @@ def plan_json(plan: Plan, extra: Mapping[str, Any] | None = None) -> dict[str, A
         },
         "changes": [_change_json(c) for c in plan.changes],
         "orphans": [{"key": o.key, "id": o.id, "file": o.file} for o in plan.orphans],
+        "partial": bool(plan.targets),
+        "targets": list(plan.targets),
         **(extra or {}),
     }
 

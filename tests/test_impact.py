@@ -155,3 +155,25 @@ def test_the_markdown_impact_is_a_table_for_a_pull_request() -> None:
         "| checkout / prod "
         "| median time to restore 42m -> 1h05m (elite -> high), incidents 3 -> 4 |",
     ]
+
+
+def test_a_saved_plan_gives_the_same_before_side_as_the_state_it_was_made_from() -> None:
+    """`show FILE` has no state: it reads the before side back from the plan."""
+    from dorasync.impact import sides  # noqa: PLC0415
+
+    sent = [
+        *THREE,
+        incident("e", 3, None, git={"commit_sha": "a" * 40, "repository_url": "u"}),
+        incident("f", 4, 30, severity="SEV-1"),
+    ]
+    declared = [
+        incident("a", 10, 25),
+        incident("b", 20, 42, services=["checkout", "cart"]),
+        incident("c", 30, 88),
+        incident("e", 3, 60, git={"commit_sha": "b" * 40, "repository_url": "u"}),
+        incident("f", 4, 30),
+        incident("new", 1, 5),
+    ]
+    state = state_of(*sent)
+    plan = make_plan(declared, state)
+    assert sides(plan) == sides(plan, state)

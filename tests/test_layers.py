@@ -27,6 +27,11 @@ CORE = [
     "charts",
     "reporthtml",
     "impact",
+    "targets",
+    "safety",
+    "markdown",
+    "savedplan",
+    "schema",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",

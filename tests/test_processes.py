@@ -87,16 +87,3 @@ def test_the_minimal_example_plans_one_create() -> None:
     result = dorasync("-C", REPO / "examples" / "minimal", "plan", "--detailed-exitcode")
     assert result.returncode == 2
     assert "Plan: 1 to create" in result.stdout
-
-
-def test_the_ci_example_runs_only_commands_and_options_that_exist() -> None:
-    import yaml  # noqa: PLC0415
-
-    workflow = yaml.safe_load((REPO / "examples/github-actions/incidents.yml").read_text())
-    commands = [step["run"] for step in workflow["jobs"]["plan"]["steps"] if "run" in step]
-    for command in commands:
-        if command.startswith("dorasync "):
-            args = command.split("||")[0].split()[1:]
-            assert dorasync(*args[:1], "--help").returncode == 0
-            for option in (a for a in args if a.startswith("--")):
-                assert option in dorasync(args[0], "--help").stdout

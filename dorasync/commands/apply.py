@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dorasync.commands import Context, Terminated, pass_context
+from dorasync.commands import Context, Terminated, options, pass_context
 
 if TYPE_CHECKING:
     from dorasync.apply import Outcome, Report
     from dorasync.client import Counters, RetryPolicy
     from dorasync.console import Console
     from dorasync.plan import Plan
+    from dorasync.savedplan import SavedPlan
     from dorasync.settings import ApiSettings
     from dorasync.state import Entry, State
     from dorasync.workflow import Checked
@@ -23,6 +24,7 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
 
 
 @click.command()
+@click.argument("planfile", required=False, metavar="[PLANFILE]")
 @click.option("--auto-approve", is_flag=True, help="Send without asking for confirmation.")
 @click.option(
     "--parallelism",
@@ -54,17 +56,25 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
     metavar="SECONDS",
     help="Back-off the whole run may spend on retries after errors.",
 )
+@options.targets
+@options.force
 @pass_context
 def apply(
     ctx: Context,
     *,
+    planfile: str | None,
     auto_approve: bool,
     parallelism: int,
     request_timeout: float,
     max_attempts: int,
     retry_budget: float,
+    targets: tuple[str, ...],
+    force: bool,
 ) -> int:
     """Plan, ask, then send each new or changed incident and record it in the state.
+
+    With PLANFILE (saved by `plan --out`), send exactly that plan, without asking,
+    and refuse if the state or any input file changed since it was saved.
 
     Needs DD_API_KEY (or DD_API_KEY_FILE); DORASYNC_API_URL points it at another
     API, such as the emulator. Without a terminal, --auto-approve is required.
@@ -72,7 +82,8 @@ def apply(
     \b
     Examples:
       dorasync apply
-      DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve
+      dorasync plan --out plan.json && dorasync apply plan.json
+      DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve --target '2026/*'
     """
     import os  # noqa: PLC0415 - keep `dorasync --help` fast
 
@@ -82,9 +93,12 @@ def apply(
     from dorasync.errors import DorasyncError  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
     from dorasync.settings import resolve  # noqa: PLC0415
-    from dorasync.workflow import check, plan_for  # noqa: PLC0415
+    from dorasync.workflow import check, load_saved  # noqa: PLC0415
 
     console = ctx.console
+    if planfile and targets:
+        raise click.UsageError("--target cannot change a saved plan; it keeps the targets it had")
+    saved = load_saved(ctx.root, ctx.path(planfile), planfile) if planfile else None
     checked = check(ctx.root, time.time_ns())
     console.problems(checked.warnings)
     settings = resolve(os.environ, checked.project.settings.config.site)
@@ -92,20 +106,20 @@ def apply(
     for warning in settings.warnings:
         console.warning(warning)
     with checked.store().lock("apply"):
-        # Planned again from the state read under the lock: another apply may have
-        # finished since the incidents were checked.
-        state, plan = plan_for(checked, checked.store().read())
+        state, plan = _planned(checked, console, saved, planfile, targets)
         console.out(plan_text(plan, console.colour), end="")
         stale = refreshed(plan, state)
         if not plan.has_changes:
             _refresh_only(checked, state, stale, console)
             return 0
+        if not force:
+            _refuse_if_unsafe(checked, state, plan)
         if settings.api_key is None:
             raise DorasyncError(
                 "DD_API_KEY is not set; apply needs an API key to send "
                 "(plan and validate do not): set DD_API_KEY or DD_API_KEY_FILE"
             )
-        if not auto_approve and not _confirm(console):
+        if saved is None and not auto_approve and not _confirm(console):
             console.error("Apply cancelled; nothing was sent.")
             return 1
         policy = RetryPolicy(
@@ -152,6 +166,36 @@ def _confirm(console: Console) -> bool:
     console.out("\nDo you want to send these changes to Datadog? Only 'yes' will be accepted.")
     answer: str = click.prompt("  Enter a value", default="", show_default=False)
     return answer.strip() == "yes"
+
+
+def _planned(
+    checked: Checked,
+    console: Console,
+    saved: SavedPlan | None,
+    planfile: str | None,
+    targets: tuple[str, ...],
+) -> tuple[State, Plan]:
+    """The plan to apply: the saved one, once shown to be current, or a new one."""
+    from dorasync.targets import select  # noqa: PLC0415
+    from dorasync.workflow import plan_for, verify_saved  # noqa: PLC0415
+
+    # Planned again from the state read under the lock: another apply may have
+    # finished since the incidents were checked.
+    state, plan = plan_for(checked, checked.store().read())
+    if saved is None or planfile is None:
+        return state, select(plan, targets)
+    shown = checked.project.settings.config.state
+    plan = verify_saved(saved, state, plan, shown=planfile, state_shown=shown)
+    console.info(f"Applying {planfile} (saved {saved.saved_at}) as it is, without asking.")
+    return state, plan
+
+
+def _refuse_if_unsafe(checked: Checked, state: State, plan: Plan) -> None:
+    """The safety threshold of dorasync.yaml (README "The safety threshold")."""
+    from dorasync.safety import raise_if_unsafe  # noqa: PLC0415
+
+    safety = checked.project.settings.config.safety
+    raise_if_unsafe(plan, len(state.entries), safety.update_threshold, safety.min_existing)
 
 
 def _send(
@@ -201,15 +245,25 @@ def _now() -> str:
 
 
 class _Progress:
-    """A line per incident for small applies, a line per 10% for large ones."""
+    """A bar on a terminal for more than a few changes; otherwise a line per incident
+    for small applies, a line per 10% for large ones."""
 
     def __init__(self, console: Console, total: int) -> None:
-        self.console, self.total, self.done = console, total, 0
+        from dorasync.progress import FEW, Bar, is_terminal  # noqa: PLC0415
+
+        self.console, self.total, self.done, self.failed = console, total, 0, 0
         self.step = max(1, total // 10)
+        wanted = not console.quiet and total > FEW and is_terminal(sys.stderr)
+        self.bar = Bar(total, sys.stderr) if wanted else None
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
-        if self.total <= EACH_LINE_UP_TO:
+        if outcome.result == "failed":
+            # The details are in the summary, with the file and line of each failure.
+            self.failed += 1
+        if self.bar is not None:
+            self.bar.update(self.done, self.failed)
+        elif self.total <= EACH_LINE_UP_TO:
             self.console.info(f"  {outcome.change.key}: {_verb(outcome)}")
         elif self.done % self.step == 0 or self.done == self.total:
             self.console.info(f"  {self.done}/{self.total} done")

@@ -1,0 +1,46 @@
+"""Shell: prints a plan in the format asked for (`plan` and `show` share it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from dorasync.commands import Context
+
+if TYPE_CHECKING:
+    from dorasync.impact import Impact
+    from dorasync.plan import Plan
+
+
+def emit(
+    ctx: Context,
+    plan: Plan,
+    output_format: str,
+    *,
+    unsafe: str | None,
+    document: Mapping[str, Any] | None = None,
+    shown: str | None = None,
+    effect: Impact | None = None,
+) -> None:
+    """Print `plan` on stdout; `document` is the JSON to print as is (a saved plan's);
+    `effect` is the plan's impact on the report, shown after the plan."""
+    from dorasync.impact import impact_data, impact_markdown, impact_text  # noqa: PLC0415
+    from dorasync.markdown import plan_markdown  # noqa: PLC0415
+    from dorasync.render import plan_text  # noqa: PLC0415
+    from dorasync.reportjson import dumps  # noqa: PLC0415
+    from dorasync.savedplan import plan_document  # noqa: PLC0415
+
+    if unsafe:
+        ctx.console.warning(f"apply will refuse this plan without --force: {unsafe}")
+    if output_format == "json":
+        body = dict(document) if document is not None else plan_document(plan, unsafe)
+        if document is None:
+            body["impact"] = impact_data(effect) if effect else None
+        # dumps writes the impact's exact decimals; otherwise it is json.dumps(indent=2)
+        ctx.console.out(dumps(body))
+    elif output_format == "markdown":
+        text = plan_markdown(plan, unsafe=unsafe, shown=shown)
+        ctx.console.out(text + ("\n" + impact_markdown(effect) if effect else ""), end="")
+    else:
+        text = plan_text(plan, ctx.console.colour)
+        ctx.console.out(text + ("\n" + impact_text(effect) if effect else ""), end="")
