@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,7 @@ class Project:
     @property
     def prefix(self) -> str:
         """What the string of every path under the root starts with."""
-        root = str(self.root)
-        return "" if root == "." else root.rstrip(os.sep) + os.sep
+        return _prefix(str(self.root))
 
     def relative(self, path: Path) -> str:
         """`path` as shown to users and kept in the state: relative to the root."""
@@ -48,6 +48,11 @@ class Project:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _prefix(root: str) -> str:
+    return "" if root == "." else root.rstrip(os.sep) + os.sep
 
 
 def open_project(root: Path) -> Project:
@@ -75,16 +80,31 @@ def open_project(root: Path) -> Project:
 def read_bytes(path: str | Path, shown: str) -> tuple[bytes, Problem | None]:
     """A file's bytes (at most MAX_FILE_BYTES), or the problem that stops it being read."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # os-level calls: at 100k files a buffered file object per read is measurable.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            data = _read_up_to(fd, MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
-                size = f"{os.fstat(handle.fileno()).st_size} bytes"
+                size = f"{os.fstat(fd).st_size} bytes"
                 return b"", _problem(
                     shown, f"is {size}; an incident file is at most {MAX_FILE_BYTES} bytes"
                 )
+        finally:
+            os.close(fd)
     except OSError as exc:
         return b"", _problem(shown, f"cannot be read: {exc.strerror or exc}")
     return data, None
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        chunk = os.read(fd, limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def decode(data: bytes, shown: str) -> tuple[str, Problem | None]:
