@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 
@@ -21,9 +22,17 @@ class Stats:
             names = ("requests", "faults", *self._BY_ID)
             self._counters = {name: Counter() for name in names}
             self._updates = 0
+            self._first: float | None = None
+            self._last: float | None = None
 
     def request(self, method: str, route: str, status: int | str) -> None:
-        self.bump("requests", f"{method} {route} {status}")
+        now = time.time()
+        with self._lock:
+            self._counters["requests"][f"{method} {route} {status}"] += 1
+            # When API traffic began and ended, so a benchmark can tell the rate the
+            # server saw from the client's start-up time.
+            self._first = now if self._first is None else self._first
+            self._last = now
 
     def bump(self, counter: str, key: str) -> None:
         with self._lock:
@@ -40,7 +49,9 @@ class Stats:
         requests: "METHOD ROUTE STATUS" -> count, with ids shown as {id} and STATUS
         "dropped" or "hung" for requests answered with silence; posts_by_id: stored
         failure POSTs per event id; updates: stored POSTs that replaced an event;
-        rate_limited: 429s sent; faults: injected errors, drops and hangs.
+        rate_limited: 429s sent; faults: injected errors, drops and hangs;
+        first_request_at / last_request_at: Unix times of the first and last API
+        request (null before any).
         """
         with self._lock:
             shown: dict[str, object] = {
@@ -48,4 +59,6 @@ class Stats:
             }
             shown["updates"] = self._updates
             shown["rate_limited"] = self._counters["faults"]["rate_limited"]
+            shown["first_request_at"] = self._first
+            shown["last_request_at"] = self._last
             return shown
