@@ -195,6 +195,39 @@ def measure_rate_limit(count: int, limit: str, work: Path) -> Row:
     return Row(f"apply, {count} creates, server limit {limit} s", count, seconds, rss, note)
 
 
+def measure_emulator(seconds: float = 3.0) -> Row:
+    """The emulator's own ceiling: a plain keep-alive http.client loop against it, so
+    that the apply numbers are shown to measure dorasync, not the emulator."""
+    import http.client  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    with emulator() as url:
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+        headers = {"DD-API-KEY": KEY, "Content-Type": "application/json"}
+        sent, began = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - began) < seconds:
+            attributes = {
+                "id": f"bench-ceiling-{sent:012d}",
+                "services": ["svc"],
+                "started_at": 1_790_000_000_000_000_000 + sent,
+            }
+            body = json.dumps({"data": {"attributes": attributes}})
+            connection.request("POST", "/api/v2/dora/failure", body, headers)
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200, answer.status
+            sent += 1
+        connection.close()
+    return Row(
+        "emulator alone: a plain http.client loop",
+        None,
+        elapsed,
+        0,
+        f"{sent / elapsed:,.0f} requests/s",
+    )
+
+
 def measure_startup(runs: int) -> list[Row]:
     return [
         Row(f"dorasync {flag}", None, *median_of(runs, dorasync(flag)))
@@ -244,6 +277,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     rows = measure_startup(args.startup_runs)
+    rows.append(measure_emulator(1.0 if args.runs == 1 else 3.0))
     with tempfile.TemporaryDirectory(prefix="dorasync-bench-") as folder:
         for size in (int(s) for s in args.sizes.split(",")):
             parallelisms = (1, 4, 8) if size <= args.apply_all_up_to else (4,)

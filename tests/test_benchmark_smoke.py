@@ -34,6 +34,7 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_project() -> None:
     assert result.returncode == 0, result.stderr
     for measured in (
         "dorasync --help",
+        "emulator alone",
         "floor: read + PyYAML C parse",
         "validate",
         "plan, cold (no state)",
