@@ -27,6 +27,8 @@ from dorasync.pacing import Pacer, RunBudget, number
 from dorasync.settings import Secret
 
 PATHS = {"failure": "/api/v2/dora/failure", "incident": "/api/v2/dora/incident"}
+# After a timeout or an answer cut short, the server may well have stored the event.
+UNKNOWN_FATE = "(Datadog may have received it; the next apply sends it again, with the same id)"
 USER_AGENT = (
     f"dorasync/{__version__} python-requests/{requests.__version__} "
     f"Python/{platform.python_version()}"
@@ -194,9 +196,19 @@ class DoraClient:
                 method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False
             )
         except requests.Timeout:
-            return self._backoff(attempt), "timed out"
+            return self._backoff(attempt), f"timed out {UNKNOWN_FATE}"
         except requests.ConnectionError as exc:
-            return self._backoff(attempt), f"connection failed ({_reason(exc)})"
+            # Refused before anything was sent, or dropped after: only then may it be stored.
+            fate = "" if _never_sent(exc) else f" {UNKNOWN_FATE}"
+            return self._backoff(attempt), f"connection failed ({_reason(exc)}){fate}"
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            # The answer was cut off after its status line: the event may be stored.
+            return self._backoff(attempt), f"the answer was cut off ({_reason(exc)}) {UNKNOWN_FATE}"
+        except requests.RequestException as exc:
+            raise Fatal(0, f"cannot send to {url}: {_reason(exc)}") from None
         self.pacer.observe(response.headers)
         status = response.status_code
         if status < 300:
@@ -244,7 +256,23 @@ def _refusal(status: int, response: requests.Response, url: str) -> ApiError:
     return Rejected(status, problems)
 
 
-def _reason(exc: requests.ConnectionError) -> str:
+def _never_sent(exc: BaseException) -> bool:
+    """True when the connection could not even be opened."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ in ("NewConnectionError", "ConnectTimeoutError"):
+            return True
+        seen = (
+            seen.__context__
+            or seen.__cause__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        )
+        if seen is exc:
+            break
+    return False
+
+
+def _reason(exc: requests.RequestException) -> str:
     """A short cause of a connection error (urllib3's full text repeats the URL)."""
     cause = exc.args[0] if exc.args else exc
     reason = getattr(cause, "reason", None) or cause

@@ -39,11 +39,18 @@ def state_ids(project: ProjectDir) -> set[str]:
     return {entry["id"] for entry in state["incidents"].values()}
 
 
-def test_every_incident_is_delivered_once_by_id_through_503s_drops_and_hangs(
+def test_every_incident_is_delivered_once_by_id_through_503s_drops_hangs_and_cut_answers(
     project: ProjectDir, run: Runner, start_emulator: StartEmulator
 ) -> None:
     many(project, 40)
-    faults = Faults(error_rate=0.2, drop_rate=0.1, timeout_rate=0.1, hang_seconds=3, fault_seed=3)
+    faults = Faults(
+        error_rate=0.2,
+        drop_rate=0.1,
+        timeout_rate=0.1,
+        cut_rate=0.1,
+        hang_seconds=3,
+        fault_seed=3,
+    )
     emu = start_emulator(api_key=API_KEY, faults=faults)
     result = apply(run, project, emu, "--request-timeout", "0.5", "--parallelism", "4")
     assert result.code == 0, result.text
@@ -52,6 +59,7 @@ def test_every_incident_is_delivered_once_by_id_through_503s_drops_and_hangs(
     )
     assert " retries" in result.out
     assert len(emu.failures()) == 40
+    assert emu.stats()["faults"]["cut"] > 0  # type: ignore[index]
     assert state_ids(project) == set(emu.failures())
     assert run("-C", project.root, "plan", "--detailed-exitcode").code == 0
 

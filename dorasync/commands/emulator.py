@@ -117,6 +117,12 @@ _RATE = click.FloatRange(0.0, 1.0)
     "--delayed-rate", type=_RATE, default=0.0, help="Share of events answered 202 (delayed)."
 )
 @click.option(
+    "--cut-rate",
+    type=_RATE,
+    default=0.0,
+    help="Share of requests handled, then answered with half a body.",
+)
+@click.option(
     "--hang-seconds",
     type=click.FloatRange(min=0),
     default=30.0,
@@ -148,6 +154,7 @@ def emulator(
     timeout_rate: float,
     drop_rate: float,
     delayed_rate: float,
+    cut_rate: float,
     hang_seconds: float,
     fault_seed: int,
     reject_ids: tuple[str, ...],
@@ -168,6 +175,7 @@ def emulator(
             timeout_rate=timeout_rate,
             drop_rate=drop_rate,
             delayed_rate=delayed_rate,
+            cut_rate=cut_rate,
             hang_seconds=hang_seconds,
             fault_seed=fault_seed,
             reject_ids=frozenset(reject_ids),

@@ -90,6 +90,8 @@ class App:
         if refused is not None:
             return refused, 400
         reply = self.api.handle(method, path, header, raw)
+        if fate == "cut":
+            return dataclasses.replace(reply, cut=True), "cut"
         if fate == "delayed" and reply.status == 200:
             # The seed's 202: "OK - but delayed due to incident"; the event is kept.
             reply = dataclasses.replace(reply, status=202)

@@ -25,6 +25,8 @@ class Faults:
     hanging for hang_seconds, or dropped unanswered (one draw per request decides, so
     together they may not exceed 1). latency_ms: delay before every API answer.
     delayed_rate: the share of stored events answered 202 ("OK, but delayed").
+    cut_rate: the share of requests handled (and stored), whose answer is then cut off
+    halfway through its body.
     reject_ids: event ids whose POST is answered 400 as if Datadog refused the body,
     so that a client's handling of a refusal can be tried with a body it believes valid.
     """
@@ -35,6 +37,7 @@ class Faults:
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
     delayed_rate: float = 0.0
+    cut_rate: float = 0.0
     hang_seconds: float = 30.0
     fault_seed: int = 0
     reject_ids: frozenset[str] = frozenset()
@@ -45,13 +48,14 @@ class Faults:
             "timeout_rate": self.timeout_rate,
             "drop_rate": self.drop_rate,
             "delayed_rate": self.delayed_rate,
+            "cut_rate": self.cut_rate,
         }
         for name, rate in rates.items():
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {rate}")
         if sum(rates.values()) > 1.0:
             raise ValueError(
-                "error_rate + timeout_rate + drop_rate + delayed_rate must not exceed 1"
+                "error_rate + timeout_rate + drop_rate + delayed_rate + cut_rate must not exceed 1"
             )
         if self.latency_ms < 0 or self.hang_seconds < 0:
             raise ValueError("latency_ms and hang_seconds must not be negative")
@@ -127,11 +131,16 @@ class FaultPicker:
             self._rng = random.Random(self._faults.fault_seed)
 
     def pick(self) -> str | None:
-        """ "drop", "error", "timeout", "delayed" or None."""
+        """ "drop", "error", "timeout", "delayed", "cut" or None."""
         faults = self._faults
-        if not (
-            faults.drop_rate or faults.error_rate or faults.timeout_rate or faults.delayed_rate
-        ):
+        rates = (
+            faults.drop_rate,
+            faults.error_rate,
+            faults.timeout_rate,
+            faults.delayed_rate,
+            faults.cut_rate,
+        )
+        if not any(rates):
             return None
         with self._lock:
             draw = self._rng.random()
@@ -140,6 +149,7 @@ class FaultPicker:
             ("error", faults.error_rate),
             ("timeout", faults.timeout_rate),
             ("delayed", faults.delayed_rate),
+            ("cut", faults.cut_rate),
         ):
             if draw < rate:
                 return name

@@ -39,6 +39,8 @@ class Reply:
     status: int
     body: object = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Send the status line and headers, then only half the body, and hang up.
+    cut: bool = False
 
 
 def errors_reply(errors: list[Error], status: int = 400) -> Reply:
