@@ -114,15 +114,30 @@ class StateStore:
             return state
         return state.with_entries(changed, lineage)
 
+    def settle(self, state: State) -> bool:
+        """Make durable what an interrupted run journaled: write `state` (read() folded
+        the journal into it) and remove the journal. Call it holding the lock, before
+        anything else, so that a failure later in the run cannot lose those records.
+        True when there was a journal to settle."""
+        if not self.journal_path.exists():
+            return False
+        if state.lineage is not None:
+            self.write(state)
+        self.journal_path.unlink(missing_ok=True)
+        return True
+
     @contextlib.contextmanager
     def journal(self, state: State) -> Iterator[Journal]:
-        """Record successes as they happen; on leaving, fold them into the state file."""
+        """Record successes as they happen; on leaving, fold them into the state file.
+
+        `state` must come from read() under the lock: a journal left by an interrupted
+        run is folded into it and settled first, and this run starts a journal of its
+        own, whose header names the serial it builds on."""
+        self.settle(state)
         lineage = state.lineage or str(uuid.uuid4())
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not self.journal_path.exists()
-        with self.journal_path.open("a", encoding="utf-8") as handle:
-            if fresh:
-                handle.write(json.dumps({"lineage": lineage, "serial": state.serial}) + "\n")
+        with self.journal_path.open("x", encoding="utf-8") as handle:
+            handle.write(json.dumps({"lineage": lineage, "serial": state.serial}) + "\n")
             journal = Journal(handle)
             try:
                 yield journal

@@ -194,3 +194,50 @@ def test_force_unlock_removes_a_lock_from_another_host(project: ProjectDir, run:
     assert done.code == 0
     assert "Removed the lock of ana@build-7" in done.out
     assert not Path(lock).exists()
+
+
+def _leave_a_journal(project: ProjectDir, run: Runner, api_env: dict[str, str]) -> str:
+    """An apply whose last success is only in the journal, as after a kill -9."""
+    many(project, 3)
+    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
+    state = json.loads(project.state_path.read_text())
+    key = sorted(state["incidents"])[-1]
+    entry = state["incidents"].pop(key)
+    journal = project.state_path.with_name("state.json.journal")
+    journal.write_text(
+        json.dumps({"lineage": state["lineage"], "serial": state["serial"]})
+        + "\n"
+        + json.dumps({"key": key, "entry": entry})
+        + "\n"
+    )
+    project.state_path.write_text(json.dumps(state))
+    return key
+
+
+def test_a_journal_left_behind_is_written_into_the_state_even_with_nothing_to_send(
+    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    key = _leave_a_journal(project, run, api_env)
+    result = run("-C", project.root, "apply", "--auto-approve", env=api_env)
+    assert result.code == 0
+    assert "No changes" in result.out
+    assert key in json.loads(project.state_path.read_text())["incidents"]
+    assert not project.state_path.with_name("state.json.journal").exists()
+
+
+def test_what_a_killed_run_journaled_survives_a_next_run_that_fails(
+    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    key = _leave_a_journal(project, run, api_env)
+    project.incident("2026/new.yaml", "services: [a]\nstarted_at: 1790000000\n")
+    failed = run(
+        "-C",
+        project.root,
+        "apply",
+        "--auto-approve",
+        env={**api_env, "DD_API_KEY": "wrong-key-0000000"},
+    )
+    assert failed.code == 1
+    assert key in json.loads(project.state_path.read_text())["incidents"]
+    plan = run("-C", project.root, "plan")
+    assert "Plan: 1 to create, 0 to update, 0 to delete, 3 unchanged." in plan.out

@@ -107,6 +107,8 @@ def apply(
         console.warning(warning)
     with checked.store().lock("apply"):
         state, plan = _planned(checked, console, saved, planfile, targets)
+        if checked.store().settle(state):
+            console.info("State: recorded what an interrupted apply had sent (its journal).")
         console.out(plan_text(plan, console.colour), end="")
         stale = refreshed(plan, state)
         if not plan.has_changes:
