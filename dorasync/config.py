@@ -192,7 +192,10 @@ def read_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
             continue
         if value is not None:
             defaults[name] = value
-    basis = json.dumps([str(config.namespace), defaults], sort_keys=True)
+    # Everything an incident's key, id and attributes depend on besides its file: the
+    # incidents folder too, since a key is the path under it.
+    folder = PurePosixPath(config.incidents).as_posix()
+    basis = json.dumps([str(config.namespace), folder, defaults], sort_keys=True)
     digest = hashlib.sha256(basis.encode()).hexdigest()
     return Settings(config, doc, defaults, digest), problems
 

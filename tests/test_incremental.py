@@ -97,3 +97,14 @@ def test_a_cached_incident_still_clashes_with_a_new_file_of_the_same_id(
         "incidents/b.yaml:1:5: id: 'explicit-id-0000000001' is also the id of incidents/a.yaml"
         in result.err
     )
+
+
+def test_a_narrower_incidents_folder_gives_the_keys_a_fresh_clone_would_give(
+    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    """The files stay where they are; only their keys (paths under the folder) move."""
+    applied(project, run, api_env)
+    project.config("incidents: incidents/2026\n")
+    assert loaded(project).parsed == 5
+    plan = json.loads(run("-C", project.root, "plan", "--json").out)
+    assert {c["key"] for c in plan["changes"]} == {f"i{n:03d}" for n in range(5)}
