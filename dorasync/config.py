@@ -65,7 +65,7 @@ def _namespace(value: object) -> uuid.UUID:
         ) from None
 
 
-def _inside(value: object) -> str:
+def check_folder(value: object) -> str:
     """A path relative to the project that stays inside it: a dorasync.yaml from a pull
     request must not make dorasync read or write files elsewhere."""
     text = check_text(value).strip()
@@ -78,7 +78,18 @@ def _inside(value: object) -> str:
     return text
 
 
-Inside = Annotated[str, BeforeValidator(_inside)]
+Inside = Annotated[str, BeforeValidator(check_folder)]
+
+
+def _state_file(value: object) -> str:
+    text = check_folder(value)
+    name = PurePosixPath(text).name
+    if text.endswith(("/", "\\")) or name in ("", ".", ".."):
+        raise user_error(f"{text!r} must name the state file, e.g. .dorasync/state.json")
+    return text
+
+
+StateFile = Annotated[str, BeforeValidator(_state_file)]
 
 
 class PartialGit(BaseModel):
@@ -114,7 +125,7 @@ def _share(value: object) -> float:
 
 def _count(value: object) -> int:
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
         raise user_error(f"{value!r} is not a whole number; write e.g. 10")
     return int(text)
 
@@ -133,7 +144,7 @@ class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     namespace: Annotated[uuid.UUID, BeforeValidator(_namespace)]
     incidents: Inside = "incidents"
-    state: Inside = ".dorasync/state.json"
+    state: StateFile = ".dorasync/state.json"
     site: Annotated[str, BeforeValidator(check_site)] = "datadoghq.com"
     endpoint: Literal["failure", "incident"] = "failure"
     defaults: dict[str, Any] | None = None

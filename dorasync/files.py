@@ -49,6 +49,8 @@ class Walk:
         self.files: list[str] = []
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
+        # With `incidents: .` the walk passes dorasync.yaml, which is no incident.
+        self.config = os.path.normpath(project.root / CONFIG_FILE)
 
     def refuse(self, path: str, message: str) -> None:
         self.problems.append(Problem(shown_path(self.project, path), 1, 1, "file", message))
@@ -65,7 +67,9 @@ class Walk:
 
     def entry(self, entry: os.DirEntry[str]) -> None:
         path = entry.path
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (
+            entry.name == CONFIG_FILE and os.path.normpath(path) == self.config
+        ):
             return
         if not _is_utf8(entry.name):
             self.refuse(path, "has a name that is not UTF-8; rename it")

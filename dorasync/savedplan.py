@@ -14,9 +14,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
@@ -108,13 +108,25 @@ class _FieldDoc(BaseModel):
     after: Any
 
 
+def _sent_shape(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The timestamps a plan sends are integers: a hand-edited file must say "damaged",
+    not crash whatever reads them (the impact, the summary)."""
+    for name in ("started_at", "finished_at"):
+        value = attributes.get(name)
+        if (name == "started_at" or value is not None) and (
+            isinstance(value, bool) or not isinstance(value, int)
+        ):
+            raise ValueError(f"{name} must be an integer of nanoseconds")
+    return attributes
+
+
 class _ChangeDoc(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     action: Action
     key: str
     id: str
     file: str
-    attributes: dict[str, Any]
+    attributes: Annotated[dict[str, Any], AfterValidator(_sent_shape)]
     fields: list[_FieldDoc] = []
     warnings: list[str] = []
 
@@ -142,7 +154,9 @@ class _SavedDoc(BaseModel):
     partial: bool
     targets: list[str]
     unsafe: str | None
-    saved_at: str
+    saved_at: Annotated[
+        str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+    ]
     lineage: str | None
     serial: int
     inputs: _InputsDoc

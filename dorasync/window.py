@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from dorasync.timestamps import NS_PER_S, TimestampError, datetime_to_ns
 
 DEFAULT_DAYS = 90
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
-_DATETIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
+_DATETIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]", re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 

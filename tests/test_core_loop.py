@@ -329,3 +329,19 @@ def test_validate_of_named_files_checks_only_those_but_uniqueness_against_all(
     assert result.code == 1
     assert "is also the id of incidents/explicit-id.yaml" in result.err
     assert "bad.yaml" not in result.err
+
+
+def test_a_flat_repository_with_incidents_at_its_root_skips_dorasync_yaml(
+    project: ProjectDir, run: Runner
+) -> None:
+    project.config("incidents: .\n")
+    (project.root / "checkout.yaml").write_text("services: [a]\nstarted_at: 1790000000\n")
+    result = run("-C", project.root, "validate")
+    assert (result.code, result.out) == (0, "ok: 1 incident valid\n")
+
+
+def test_init_refuses_an_incidents_folder_outside_the_project(tmp_path: Path, run: Runner) -> None:
+    result = run("-C", tmp_path / "new", "init", "--incidents", "../elsewhere")
+    assert result.code == 1
+    assert "must be a path inside the project" in result.err
+    assert not (tmp_path / "elsewhere").exists()

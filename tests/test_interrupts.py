@@ -201,7 +201,7 @@ def _leave_a_journal(project: ProjectDir, run: Runner, api_env: dict[str, str]) 
     many(project, 3)
     assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
     state = json.loads(project.state_path.read_text())
-    key = sorted(state["incidents"])[-1]
+    key: str = sorted(state["incidents"])[-1]
     entry = state["incidents"].pop(key)
     journal = project.state_path.with_name("state.json.journal")
     journal.write_text(

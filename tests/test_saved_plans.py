@@ -260,3 +260,21 @@ def test_plan_file_paths_are_taken_from_the_chdir_folder(
     assert run("-C", repo.root, "show", "plans/pr-7.json").code == 0
     assert run("-C", repo.root, "apply", "plans/pr-7.json", env=api_env).code == 0
     assert len(posted(emulator)) == 3
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda body: body.update(saved_at="yesterday"),
+        lambda body: body["changes"][0]["attributes"].update(started_at="soon"),
+        lambda body: body["changes"][0]["attributes"].update(finished_at=1.5),
+    ],
+)
+def test_show_of_a_hand_edited_plan_says_damaged_instead_of_crashing(
+    edit: Callable[[dict[str, object]], None], repo: ProjectDir, run: Runner
+) -> None:
+    rewrite(save(run, repo), edit)
+    result = run("-C", repo.root, "show", "plan.json")
+    assert result.code == 1
+    assert "plan.json is damaged" in result.err
+    assert "internal error" not in result.err

@@ -61,6 +61,7 @@ def test_sub_microsecond_digits_are_kept_where_a_float_would_lose_them() -> None
         ("2100-01-01T00:00:00Z", "outside the years 2000 to 2100"),
         ("2026-11-20T13:02:00.1234567891Z", "more precise than a nanosecond"),
         ("2001-12-14 21:59:43.10 -5", "not a date-time"),
+        ("\u0662\u0660\u0662\u0666-01-01T00:00:00Z", "not a date-time"),
     ],
 )
 def test_ambiguous_or_impossible_datetimes_are_refused_with_the_reason(

@@ -43,13 +43,17 @@ def init(ctx: Context, incidents: str, site: str) -> int:
     """
     import uuid  # noqa: PLC0415 - keep `dorasync --help` fast
 
-    from dorasync.config import CONFIG_FILE, check_site  # noqa: PLC0415
+    from dorasync.config import CONFIG_FILE, check_folder, check_site  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
 
     try:
         site = check_site(site)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--site") from None
+    try:
+        incidents = check_folder(incidents)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--incidents") from None
     target = ctx.root / CONFIG_FILE
     if target.exists():
         raise DorasyncError(
