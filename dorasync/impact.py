@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dorasync.markdown import escape
 from dorasync.plan import Action, Change, Plan
 from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
 from dorasync.reportformats import duration
@@ -21,6 +22,7 @@ from dorasync.state import State
 from dorasync.window import Window, default_window
 
 DIMENSIONS = (Dimension("service"), Dimension("env"))
+IMPACT_LIMIT = 8_000  # characters of a pull-request comment given to the impact
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,16 +145,26 @@ def impact_text(effect: Impact) -> str:
     return "\n".join(impact_lines(effect)) + "\n"
 
 
-def impact_markdown(effect: Impact) -> str:
-    """The same for a pull-request comment: a heading and a table."""
+def impact_markdown(effect: Impact, limit: int = IMPACT_LIMIT) -> str:
+    """The same for a pull-request comment: a heading and a table of fewer than
+    `limit` characters, its group names escaped like anything else users wrote."""
     if not effect.groups:
         return (
             "### Impact on the report\n\nNone: no changed incident started in the last 90 days.\n"
         )
-    rows = [*effect.groups[1:], effect.groups[0]]
     lines = ["### Impact on the report", "", "_Incidents started in the last 90 days._", ""]
     lines += ["| group | change |", "|---|---|"]
-    lines += ["| " + label(g.by).replace("|", "\\|") + f" | {effects(g)} |" for g in rows]
+    # Group names are what users wrote (services, envs): escaped; the rest is ours.
+    whole = f"| {escape(label(effect.groups[0].by))} | {effects(effect.groups[0])} |"
+    rows = [f"| {escape(label(g.by))} | {effects(g)} |" for g in effect.groups[1:]]
+    size = sum(len(line) + 1 for line in (*lines, whole)) + 80
+    shown = 0
+    while shown < len(rows) and size + len(rows[shown]) + 1 < limit:
+        size += len(rows[shown]) + 1
+        shown += 1
+    lines += [*rows[:shown], whole]
+    if shown < len(rows):
+        lines += ["", f"_{len(rows) - shown} more groups left out to keep the comment short._"]
     return "\n".join(lines) + "\n"
 
 

@@ -32,11 +32,11 @@ def plan_markdown(
     `unsafe` is why apply would refuse it (the safety threshold); `shown` is the
     saved plan file, named in the note that says where the rest can be read.
     """
-    head = [MARKER, f"**dorasync** · {_escape(summary(plan))}", ""]
+    head = [MARKER, f"**dorasync** · {escape(summary(plan))}", ""]
     if plan.targets:
-        head += [f"> {_escape(partial_note(plan))}", ""]
+        head += [f"> {escape(partial_note(plan))}", ""]
     if unsafe:
-        head += [f"> **Apply will refuse this plan without `--force`:** {_escape(unsafe)}", ""]
+        head += [f"> **Apply will refuse this plan without `--force`:** {escape(unsafe)}", ""]
     pending = plan.pending
     budget = limit - len("\n".join(head)) - _RESERVE
     table, budget = _fit(_TABLE_HEAD, [_row(c) for c in pending], budget)
@@ -73,7 +73,7 @@ def _row(change: Change) -> str:
     fields = ", ".join(names)  # attribute names: dorasync's own, nothing to escape
     if change.warnings:
         fields += " **(warning)**"
-    return f"| {change.action.value} | {_code(change.key)} | {_code(change.file)} | {fields} |"
+    return f"| {change.action.value} | {code(change.key)} | {code(change.file)} | {fields} |"
 
 
 def _details(change: Change) -> str:
@@ -94,8 +94,8 @@ def _details(change: Change) -> str:
             lines.append(f"+ {f.field:<{width}} = {value_text(f.field, f.after)}")
     body = "\n".join(lines)
     fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(body)), default=0))
-    summary_line = f"<b>{change.action.value}</b> {_code(change.key)}"
-    warnings = [f"\n**Warning:** {_escape(w)}" for w in change.warnings]
+    summary_line = f"<b>{change.action.value}</b> {code(change.key)}"
+    warnings = [f"\n**Warning:** {escape(w)}" for w in change.warnings]
     return "\n".join(
         [
             f"<details><summary>{summary_line}</summary>",
@@ -113,7 +113,7 @@ def _details(change: Change) -> str:
 def _orphans(plan: Plan, budget: int) -> list[str]:
     if not plan.orphans:
         return []
-    items = [f"- {_code(o.key)} (was {_code(o.file)})" for o in plan.orphans]
+    items = [f"- {code(o.key)} (was {code(o.file)})" for o in plan.orphans]
     shown, _ = _fit("", items, budget)
     more = len(items) - len(shown)
     title = f"{len(items)} declared no more (left alone, in Datadog and in the state)"
@@ -137,13 +137,13 @@ def _left_out(total: int, rows: int, blocks: int, shown: str | None, limit: int)
     return ["", *notes] if notes else []
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Text as Markdown shows it, with nothing that could start markup or a mention."""
     escaped = html.escape(text, quote=False).replace("|", "&#124;").replace("@", "&#64;")
     return re.sub(r"([\\`*_\[\]#~])", r"\\\1", escaped)
 
 
-def _code(text: str) -> str:
+def code(text: str) -> str:
     """Inline code that survives a table cell and any backtick in the text (Markdown is
     still read between HTML tags, so the text is escaped as any other)."""
-    return f"<code>{_escape(text)}</code>"
+    return f"<code>{escape(text)}</code>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -154,3 +155,35 @@ def test_json_and_another_format_at_once_is_a_usage_error(project: ProjectDir, r
     result = run("-C", project.root, "plan", "--json", "--format", "markdown")
     assert result.code == 1
     assert "--json and --format markdown ask for two formats" in result.err
+
+
+def test_the_whole_comment_with_the_impact_stays_under_60000_characters(
+    project: ProjectDir, run: Runner
+) -> None:
+    """Every incident in its own service, all started this month: the impact has a row
+    per service, which must share the comment's room with the plan."""
+    now = int(time.time()) - 86_400
+    for n in range(1500):
+        project.incident(
+            f"i{n:04d}.yaml", f"services: [service-number-{n:04d}]\nstarted_at: {now - n * 60}\n"
+        )
+    result = run("-C", project.root, "plan", "--format", "markdown")
+    assert result.code == 0
+    assert len(result.out) < 60_000
+    assert "more groups left out to keep the comment short" in result.out
+    assert "left out" in result.out.split("### Impact on the report")[0]
+
+
+def test_a_service_name_in_the_impact_can_neither_mention_nor_inject_html(
+    project: ProjectDir, run: Runner
+) -> None:
+    now = int(time.time()) - 86_400
+    project.incident(
+        "a.yaml", f"services: ['@acme/security <img src=x onerror=alert(1)>']\nstarted_at: {now}\n"
+    )
+    section = run("-C", project.root, "plan", "--format", "markdown").out.split(
+        "### Impact on the report"
+    )[1]
+    assert "@acme" not in section
+    assert "<img" not in section
+    assert "acme/security &lt;img src=x" in section

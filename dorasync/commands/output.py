@@ -25,7 +25,7 @@ def emit(
     """Print `plan` on stdout; `document` is the JSON to print as is (a saved plan's);
     `effect` is the plan's impact on the report, shown after the plan."""
     from dorasync.impact import impact_data, impact_markdown, impact_text  # noqa: PLC0415
-    from dorasync.markdown import plan_markdown  # noqa: PLC0415
+    from dorasync.markdown import LIMIT, plan_markdown  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
     from dorasync.reportjson import dumps  # noqa: PLC0415
     from dorasync.savedplan import plan_document  # noqa: PLC0415
@@ -39,8 +39,11 @@ def emit(
         # dumps writes the impact's exact decimals; otherwise it is json.dumps(indent=2)
         ctx.console.out(dumps(body))
     elif output_format == "markdown":
-        text = plan_markdown(plan, unsafe=unsafe, shown=shown)
-        ctx.console.out(text + ("\n" + impact_markdown(effect) if effect else ""), end="")
+        # One comment holds both: the impact first takes its (bounded) room, the plan
+        # gets what is left of the 60,000 characters.
+        section = "\n" + impact_markdown(effect) if effect else ""
+        text = plan_markdown(plan, unsafe=unsafe, shown=shown, limit=LIMIT - len(section))
+        ctx.console.out(text + section, end="")
     else:
         text = plan_text(plan, ctx.console.colour)
         ctx.console.out(text + ("\n" + impact_text(effect) if effect else ""), end="")
