@@ -212,6 +212,7 @@ class DoraClient:
         self.pacer.observe(response.headers)
         status = response.status_code
         if status < 300:
+            self.pacer.passed_one()
             return Reply(status, _json(response), attempt)
         if status == 429:
             self.counters.add(rate_limited=1)

@@ -26,6 +26,9 @@ class Pacer:
         self.paused_until = 0.0
         self.first_send: float | None = None
         self.unpaced = 0
+        self.known = False  # the limit came from X-RateLimit-* headers
+        self.passed = 0  # answers since the last pause, to learn a limit without headers
+        self.since: float | None = None
 
     def delay(self) -> float:
         """Claim the next slot; how long the caller must wait for it. Idle time is not
@@ -46,6 +49,7 @@ class Pacer:
         reset = number(headers, "X-RateLimit-Reset")
         with self.lock:
             if limit and period:
+                self.known = True
                 learnt = not self.interval
                 self.interval = period / (limit * self.share)
                 if learnt and self.first_send is not None:
@@ -59,10 +63,27 @@ class Pacer:
             if remaining == 0 and reset:
                 self.paused_until = max(self.paused_until, self.clock() + reset)
 
-    def pause(self, seconds: float) -> None:
-        """Hold every worker back, as after a 429."""
+    def passed_one(self) -> None:
+        """Count a request the server let through."""
         with self.lock:
-            self.paused_until = max(self.paused_until, self.clock() + seconds)
+            self.passed += 1
+            self.since = self.clock() if self.since is None else self.since
+
+    def pause(self, seconds: float) -> None:
+        """Hold every worker back, as after a 429. A server that sends only Retry-After
+        still tells its rate: it let `passed` requests through from `since` to the end
+        of this pause, so the run is paced at 95% of that from now on."""
+        with self.lock:
+            now = self.clock()
+            if now < self.paused_until:
+                # Another worker's 429 of the same window: counted already.
+                self.paused_until = max(self.paused_until, now + seconds)
+                return
+            if not self.known and self.passed and self.since is not None:
+                span = now + seconds - self.since
+                self.interval = span / (self.passed * self.share)
+            self.passed, self.since = 0, now + seconds
+            self.paused_until = now + seconds
 
 
 class RunBudget:

@@ -77,6 +77,20 @@ def test_a_rate_limited_run_settles_under_the_limit_instead_of_bouncing(
     assert limited <= 2  # at most the first burst, before the limit is known
 
 
+def test_a_limit_signalled_only_by_retry_after_is_learnt_after_the_first_429s(
+    project: ProjectDir, run: Runner, start_emulator: StartEmulator
+) -> None:
+    many(project, 60)
+    faults = Faults(rate_limit=(15, 1.0), rate_limit_headers=False)
+    emu = start_emulator(api_key=API_KEY, faults=faults)
+    result = apply(run, project, emu, "--parallelism", "8")
+    assert result.code == 0, result.text
+    assert len(emu.failures()) == 60
+    limited = emu.stats()["rate_limited"]
+    assert isinstance(limited, int)
+    assert limited <= 8, limited  # the first window's burst only: one per worker at most
+
+
 def test_an_answer_of_202_is_a_success_noted_in_the_summary(
     project: ProjectDir, run: Runner, start_emulator: StartEmulator
 ) -> None:

@@ -103,6 +103,12 @@ _RATE = click.FloatRange(0.0, 1.0)
     metavar="N/SECONDS",
     help="Answer 429 past N requests per window.",
 )
+@click.option(
+    "--rate-limit-headers/--no-rate-limit-headers",
+    default=True,
+    show_default=True,
+    help="Send X-RateLimit-* headers; without, a 429 says only Retry-After.",
+)
 @click.option("--error-rate", type=_RATE, default=0.0, help="Share of API requests answered 503.")
 @click.option(
     "--latency", type=click.IntRange(min=0), default=0, metavar="MS", help="Delay every API answer."
@@ -149,6 +155,7 @@ def emulator(
     data_file: Path | None,
     seed_file: Path | None,
     rate_limit: tuple[int, float] | None,
+    rate_limit_headers: bool,
     error_rate: float,
     latency: int,
     timeout_rate: float,
@@ -170,6 +177,7 @@ def emulator(
     try:
         faults = Faults(
             rate_limit=rate_limit,
+            rate_limit_headers=rate_limit_headers,
             error_rate=error_rate,
             latency_ms=latency,
             timeout_rate=timeout_rate,

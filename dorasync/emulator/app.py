@@ -65,10 +65,16 @@ class App:
         if reply is None:
             return None
         if self.limiter is not None and window is not None:
-            # Every API answer carries the headers while a limit is set, as Datadog's do.
-            reply = dataclasses.replace(
-                reply, headers={**reply.headers, **self.limiter.headers(window)}
+            # Every API answer carries the headers while a limit is set, as Datadog's do;
+            # with rate_limit_headers off, a 429 says only Retry-After, as many servers do.
+            headers = (
+                self.limiter.headers(window)
+                if self.faults.rate_limit_headers
+                else {"Retry-After": str(window.reset_seconds)}
+                if not window.allowed
+                else {}
             )
+            reply = dataclasses.replace(reply, headers={**reply.headers, **headers})
         if self.faults.latency_ms:
             self.stopping.wait(self.faults.latency_ms / 1000)
         return reply

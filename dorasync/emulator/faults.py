@@ -20,7 +20,8 @@ RATE_LIMIT_NAME = "dora_api"
 class Faults:
     """How the emulator misbehaves; all off by default.
 
-    rate_limit: (N, SECONDS) fixed windows of N accepted requests. error_rate,
+    rate_limit: (N, SECONDS) fixed windows of N accepted requests; rate_limit_headers
+    off sends no X-RateLimit-* header, only Retry-After on a 429. error_rate,
     timeout_rate and drop_rate: the share of API requests answered 503, stored then left
     hanging for hang_seconds, or dropped unanswered (one draw per request decides, so
     together they may not exceed 1). latency_ms: delay before every API answer.
@@ -32,6 +33,7 @@ class Faults:
     """
 
     rate_limit: tuple[int, float] | None = None
+    rate_limit_headers: bool = True
     error_rate: float = 0.0
     latency_ms: int = 0
     timeout_rate: float = 0.0
