@@ -180,8 +180,10 @@ class StateStore:
                 fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 holder = self.holder()
-                if holder is None or _is_dead(holder):
-                    self.lock_path.unlink(missing_ok=True)
+                if (holder is None or _is_dead(holder)) and self._take_over(holder):
+                    continue
+                holder = holder or self.holder()
+                if holder is None:
                     continue
                 raise LockHeld(
                     f"the state is locked by {holder.user}@{holder.host} (pid {holder.pid}, "
@@ -192,6 +194,30 @@ class StateStore:
                 json.dump(asdict(info), handle)
             return
         raise LockHeld(f"could not take the lock {self.lock_path}; try again")
+
+    def _take_over(self, stale: LockInfo | None) -> bool:
+        """Remove a stale lock without removing a fresh one in its place.
+
+        Two runs may find the same dead holder; deleting by name, the slower one would
+        delete the lock the faster one just took. So the lock is first renamed aside
+        (atomic), then checked: if it is not the stale one, it is put back."""
+        aside = self.lock_path.with_name(f"{self.lock_path.name}.stale-{uuid.uuid4()}")
+        try:
+            os.rename(self.lock_path, aside)
+        except FileNotFoundError:
+            return True  # gone already: try to create it
+        try:
+            moved = LockInfo(**json.loads(aside.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, OSError):
+            moved = None
+        try:
+            if stale is not None and moved is not None and moved.id != stale.id:
+                with contextlib.suppress(FileExistsError):
+                    os.link(aside, self.lock_path)
+                return False
+            return True
+        finally:
+            aside.unlink(missing_ok=True)
 
     def holder(self) -> LockInfo | None:
         """Who holds the lock, or None when the lock file is gone or unreadable."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import asdict
@@ -14,7 +15,7 @@ import pytest
 
 from dorasync.errors import DorasyncError
 from dorasync.state import FORMAT_VERSION, Entry, State, StateError, dumps, fingerprint, loads
-from dorasync.statestore import LockHeld, StateStore
+from dorasync.statestore import LockHeld, LockInfo, StateStore
 
 
 def entry(n: int = 1) -> Entry:
@@ -180,3 +181,24 @@ def test_force_unlock_needs_the_lock_id(store: StateStore) -> None:
         store.force_unlock("wrong-id")
     assert store.force_unlock("abc").host == "elsewhere"
     assert not store.lock_path.exists()
+
+
+def test_taking_over_a_stale_lock_never_removes_a_fresh_one(store: StateStore) -> None:
+    """The race of two runs that found the same dead holder: the slower one must not
+    delete the lock the faster one has just taken."""
+    store.path.parent.mkdir(parents=True)
+    dead = {
+        "id": "dead",
+        "user": "u",
+        "host": socket.gethostname(),
+        "pid": 2**22 + 7,
+        "operation": "apply",
+        "created": "t",
+    }
+    fresh = {**dead, "id": "fresh", "pid": os.getpid()}
+    store.lock_path.write_text(json.dumps(fresh))  # the faster run's lock, already in place
+    # what the slower run read a moment before
+    stale = LockInfo("dead", "u", socket.gethostname(), 2**22 + 7, "apply", "t")
+    assert not store._take_over(stale)
+    assert json.loads(store.lock_path.read_text())["id"] == "fresh"
+    assert list(store.path.parent.glob("*.stale-*")) == []
