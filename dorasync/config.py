@@ -25,7 +25,7 @@ from dorasync.model import (
     problems_of,
     user_error,
 )
-from dorasync.safety import DEFAULT_MIN_EXISTING, DEFAULT_SHARE
+from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.yamlsource import Document, Mark
 
 CONFIG_FILE = "dorasync.yaml"
@@ -124,6 +124,7 @@ class Safety(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     update_threshold: Annotated[float, BeforeValidator(_share)] = DEFAULT_SHARE
+    delete_threshold: Annotated[float, BeforeValidator(_share)] = DEFAULT_DELETE_SHARE
     min_existing: Annotated[int, BeforeValidator(_count)] = DEFAULT_MIN_EXISTING
 
 

@@ -168,6 +168,15 @@ def _read_timestamp(value: object) -> int:
     raise TimestampError(f"must be a date-time or an epoch, not a {type(value).__name__}")
 
 
+def _flag(value: object) -> bool:
+    """true or false as YAML writes them; yes/no/on/off are refused, not guessed."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise user_error(f"{str(value)!r} is not true or false; write retracted: true")
+
+
 Text = Annotated[str, BeforeValidator(check_text)]
 Timestamp = Annotated[int, BeforeValidator(_timestamp)]
 Services = Annotated[
@@ -191,6 +200,10 @@ class GitInfo(BaseModel):
     repository_url: Annotated[str, BeforeValidator(check_url)]
 
 
+# Fields of an incident file that dorasync keeps to itself: never sent.
+LOCAL_FIELDS = frozenset({"key", "retracted", "retracted_reason"})
+
+
 class IncidentSpec(BaseModel):
     """The fields an incident file may hold, after `defaults:` were merged under it."""
 
@@ -207,10 +220,14 @@ class IncidentSpec(BaseModel):
     custom_tags: Tags | None = None
     id: Annotated[str, BeforeValidator(_event_id)] | None = None
     key: Annotated[str, BeforeValidator(lambda v: check_text(v, 512))] | None = None
+    # Not sent: a retracted incident is deleted from Datadog, and its file stays as
+    # the record of what was retracted and why (issue 5).
+    retracted: Annotated[bool, BeforeValidator(_flag)] | None = None
+    retracted_reason: Text | None = None
 
     def attributes(self, event_id: str) -> dict[str, Any]:
         """The body's `attributes`, exactly as sent: absent fields are left out."""
-        body = self.model_dump(exclude_none=True, exclude={"key"})
+        body = self.model_dump(exclude_none=True, exclude=set(LOCAL_FIELDS))
         body["id"] = event_id
         return body
 
@@ -228,6 +245,8 @@ class Incident:
     attributes: dict[str, Any]
     marks: Mapping[str, Mark]
     digest: str
+    retracted: bool = False
+    retracted_reason: str | None = None
 
 
 def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]:
@@ -249,6 +268,15 @@ def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]
                 "is before started_at; an incident cannot end before "
                 "it starts (swapped, or a wrong offset?)",
                 True,
+            )
+        )
+    if spec.retracted_reason is not None and not spec.retracted:
+        found.append(
+            (
+                "retracted_reason",
+                "is set, but retracted is not true, so the incident is sent as usual; "
+                "add retracted: true to retract it",
+                False,
             )
         )
     if spec.started_at > now_ns:

@@ -32,6 +32,9 @@ CORE = [
     "markdown",
     "savedplan",
     "schema",
+    "moves",
+    "remote",
+    "drift",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",
