@@ -22,6 +22,7 @@ from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
+from dorasync.commands.refresh import refresh
 from dorasync.commands.report import report
 from dorasync.commands.schema import schema
 from dorasync.commands.show import show
@@ -66,7 +67,19 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, show, state, schema, report, force_unlock, emulator):
+for command in (
+    init,
+    validate,
+    plan,
+    apply,
+    refresh,
+    show,
+    state,
+    schema,
+    report,
+    force_unlock,
+    emulator,
+):
     cli.add_command(command)
 
 

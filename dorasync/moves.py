@@ -54,7 +54,7 @@ def _known(state: State, key: str, shown: str) -> Entry:
         return entry
     close = difflib.get_close_matches(key, list(state.entries), n=1)
     hint = f"did you mean {close[0]!r}?" if close else "`dorasync state list` lists the keys"
-    raise Surgery(f"{shown} has no incident with the key {key!r}; {hint}; nothing was changed")
+    raise Surgery(f"{shown} has no incident with the key {key!r} ({hint}); nothing was changed")
 
 
 def keep_moved_ids(
