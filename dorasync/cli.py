@@ -20,6 +20,7 @@ from dorasync import __version__
 from dorasync.commands import Context, Terminated
 from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
+from dorasync.commands.importing import import_
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
 from dorasync.commands.refresh import refresh
@@ -73,6 +74,7 @@ for command in (
     plan,
     apply,
     refresh,
+    import_,
     show,
     state,
     schema,

@@ -35,6 +35,7 @@ CORE = [
     "moves",
     "remote",
     "drift",
+    "eventfile",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",
