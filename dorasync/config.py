@@ -15,16 +15,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from dorasync.errors import Problem
 from dorasync.model import (
-    Known,
     Services,
     Tags,
     Text,
     check_sha,
     check_text,
     check_url,
-    problems_of,
     user_error,
 )
+from dorasync.problems import Known, problems_of
 from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.yamlsource import Document, Mark
 

@@ -16,10 +16,9 @@ from dorasync.model import (
     GitInfo,
     Incident,
     IncidentSpec,
-    Known,
     cross_checks,
-    problems_of,
 )
+from dorasync.problems import Known, problems_of
 from dorasync.yamlsource import Document, Mark
 
 _KNOWN: Known = {(): FIELDS, ("git",): tuple(GitInfo.model_fields)}

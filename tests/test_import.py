@@ -4,8 +4,9 @@ makes the next plan empty, windows split until no answer is cut, nothing overwri
 from __future__ import annotations
 
 import json
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from dorasync.importer import ImportFailed, collect
 from dorasync.settings import Secret
 from tests.review_support import read_json
 from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
+from tests.test_emulator_cli import launch, listening_url
 
 JAN_1 = 1_767_225_600  # 2026-01-01T00:00:00Z
 StartEmulator = Callable[..., Emulator]
@@ -230,3 +232,23 @@ def test_more_events_in_one_second_than_one_answer_holds_is_an_error_that_says_w
     emulator = keyed(seed_file=seeded(tmp_path, 12, spacing_s=0))
     with pytest.raises(ImportFailed, match="narrow it with --query"):
         collect(client_for(emulator), JAN_1 * 10**9, (JAN_1 + 3600) * 10**9, limit=10)
+
+
+@pytest.fixture
+def seeded_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`dorasync emulator --seed FILE` in a process of its own, as a user starts it."""
+    seed = str(seeded(tmp_path, 12))
+    process = launch("--api-key", API_KEY, "--app-key", APP_KEY, "--seed", seed, "--quiet")
+    yield process
+    process.kill()
+    process.communicate(timeout=5)
+
+
+def test_an_emulator_seeded_from_the_command_line_can_be_imported_and_refreshed_by_hand(
+    project: ProjectDir, run: Runner, seeded_process: subprocess.Popen[str]
+) -> None:
+    process = seeded_process
+    env = {"DORASYNC_API_URL": listening_url(process), "DD_API_KEY": API_KEY, "DD_APP_KEY": APP_KEY}
+    assert run("-C", project.root, "import", "--from", "2026-01-01", env=env).code == 0
+    result = run("-C", project.root, "plan", "--refresh", "--detailed-exitcode", env=env)
+    assert (result.code, result.out) == (0, "No changes: 12 incidents match the state.\n")

@@ -36,6 +36,7 @@ CORE = [
     "remote",
     "drift",
     "eventfile",
+    "problems",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",

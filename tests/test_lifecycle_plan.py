@@ -16,6 +16,7 @@ from dorasync.render import plan_json, plan_text
 from dorasync.safety import unsafe
 from dorasync.savedplan import Inputs, SavedPlan, dumps, loads
 from dorasync.state import State
+from dorasync.targets import select
 from tests.test_plan import START, incident, state_of
 
 
@@ -201,3 +202,11 @@ def test_a_retraction_and_a_prune_leave_the_report_numbers_as_datadog_will_have_
     assert (sorted(r.key for r in before), [r.key for r in after]) == (["a", "b"], ["b"])
     assert plan_impact(plan, state, START) is not None
     json.dumps(plan_json(plan))
+
+
+def test_a_partial_plan_keeps_the_renames_of_the_incidents_it_targets() -> None:
+    state = state_of(incident("2025/old"), incident("2025/other", name="o"))
+    plan = make_plan([incident("2026/new"), incident("2026/else", name="o")], state)
+    assert len(plan.renames) == 2
+    assert [r.new.key for r in select(plan, ["2026/new"]).renames] == ["2026/new"]
+    assert [r.old.key for r in select(plan, ["2025/other"]).renames] == ["2025/other"]

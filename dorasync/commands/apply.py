@@ -89,14 +89,10 @@ def apply(
       dorasync apply --refresh --prune
       DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve --target '2026/*'
     """
-    import os  # noqa: PLC0415 - keep `dorasync --help` fast
-
-    from dorasync.apply import refreshed  # noqa: PLC0415
+    from dorasync.apply import refreshed  # noqa: PLC0415 - keep `dorasync --help` fast
     from dorasync.client import RetryPolicy  # noqa: PLC0415
     from dorasync.commands.refresh import read_with  # noqa: PLC0415
-    from dorasync.console import Console  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
-    from dorasync.settings import resolve  # noqa: PLC0415
     from dorasync.workflow import check, load_saved, why_unsafe  # noqa: PLC0415
 
     console = ctx.console
@@ -104,20 +100,15 @@ def apply(
     saved = load_saved(ctx.root, ctx.path(planfile), planfile) if planfile else None
     checked = check(ctx.root, time.time_ns())
     console.problems(checked.warnings)
-    settings = resolve(os.environ, checked.project.settings.config.site)
-    Console.hide(settings.secrets())
-    for warning in settings.warnings:
-        console.warning(warning)
+    settings = _settings(checked, console)
     policy = RetryPolicy(
         max_attempts=max_attempts, run_budget_s=retry_budget, read_timeout_s=request_timeout
     )
     with checked.store().lock("apply"):
         # Read again under the lock: another apply may have finished since the check.
         state = checked.store().read()
-        found = None
-        if refresh:
-            reader = _client(settings, policy, "--refresh (reading events back)")
-            found = read_with(reader, state, targets, parallelism, console)
+        client = _client(settings, policy, "--refresh (reading events back)") if refresh else None
+        found = read_with(client, state, targets, parallelism, console) if client else None
         current = found.apply_to(state) if found else state
         plan = _planned(
             checked,
@@ -137,19 +128,15 @@ def apply(
             return 0
         if not force:
             why_unsafe(checked, current, plan, refuse=True)
-        client = _client(settings, policy, _deleting(plan))
+        # One client for the reads and the sends: the rate limit it learnt holds for both.
+        client = client or _client(settings, policy, _deleting(plan))
         if saved is None and not auto_approve and not _confirm(console):
             console.error("Apply cancelled; nothing was sent.")
             return 1
         report = _send(
-            checked,
-            client,
-            plan,
-            state=state,
-            console=console,
-            parallelism=parallelism,
+            checked, client, plan, state=state, console=console, parallelism=parallelism,
             records=records,
-        )
+        )  # fmt: skip
     return 0 if report.stopped is None and not report.having("failed") else 1
 
 
@@ -168,6 +155,20 @@ def _refuse_with_planfile(
             "--refresh cannot change a saved plan, which shows what Datadog held when it "
             "was saved; run `dorasync apply --refresh` to read and restore at once"
         )
+
+
+def _settings(checked: Checked, console: Console) -> ApiSettings:
+    """Where to send and with which keys (masked in all output from now on)."""
+    import os  # noqa: PLC0415
+
+    from dorasync.console import Console  # noqa: PLC0415
+    from dorasync.settings import resolve  # noqa: PLC0415
+
+    settings = resolve(os.environ, checked.project.settings.config.site)
+    Console.hide(settings.secrets())
+    for warning in settings.warnings:
+        console.warning(warning)
+    return settings
 
 
 def _client(settings: ApiSettings, policy: RetryPolicy, app_key_for: str | None) -> DoraClient:
