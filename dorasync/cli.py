@@ -64,6 +64,12 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
     In a pull request:
       dorasync plan --out plan.json --format markdown > plan.md
       dorasync apply plan.json   # exactly what was reviewed, or nothing
+
+    \b
+    Over an incident's life:
+      dorasync import --from 2025-01-01   # adopt events already in Datadog
+      dorasync plan --refresh             # what changed in Datadog behind your back
+      dorasync apply --prune              # also delete the events of deleted files
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
