@@ -172,7 +172,9 @@ def _flag(value: object) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise user_error(f"{str(value)!r} is not true or false; write retracted: true")
+    if not isinstance(value, str):
+        raise user_error(f"must be true or false, not a {type(value).__name__}")
+    raise user_error(f"{value!r} is not true or false; write retracted: true")
 
 
 Text = Annotated[str, BeforeValidator(check_text)]

@@ -161,3 +161,30 @@ def test_a_server_that_has_none_of_the_events_gets_a_warning(
     assert "Plan: 3 to create" in result.out
     assert "Datadog has none of the 3 events read" in result.err
     assert "check DD_SITE" in result.err
+
+
+def test_the_keys_never_appear_in_what_reads_deletes_and_imports_print_or_write(
+    applied: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    behind_the_back(emulator, applied)
+    path = applied.root / "incidents/2025/team-only.yaml"
+    path.write_text(path.read_text() + "retracted: true\n")
+    results = [
+        run("-C", applied.root, *args, env=api_env)
+        for args in (
+            ("plan", "--refresh"),
+            ("refresh",),
+            ("apply", "--refresh", "--prune", "--auto-approve"),
+            ("import", "--from", "2025-01-01"),
+            ("state", "mv", "2026/ongoing", "2026/moved"),
+            ("state", "rm", "2026/moved"),
+        )
+    ]
+    assert [r.code for r in results] == [0] * 6
+    for result in results:
+        assert API_KEY not in result.text
+        assert APP_KEY not in result.text
+    for file in applied.root.rglob("*"):
+        if file.is_file():
+            assert API_KEY.encode() not in file.read_bytes()
+            assert APP_KEY.encode() not in file.read_bytes()

@@ -10,6 +10,7 @@ from dorasync.emulator.server import Emulator
 from tests.emulator_fixtures import Client, failure_attributes
 from tests.review_support import many, read_json, sample
 from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
+from tests.test_schemas import errors, plan_schema
 
 RETRACT = "retracted: true\nretracted_reason: opened twice; see 2026/ongoing\n"
 
@@ -204,3 +205,48 @@ def test_a_delete_of_an_event_gone_already_succeeds_and_says_so(
     assert result.code == 0
     assert "1 deleted, 1 gone from Datadog already" in result.out
     assert "retracted_at" in read_json(applied.state_path)["incidents"]["2026/resolved"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("retracted: yes\n", "retracted: 'yes' is not true or false; write retracted: true"),
+        ("retracted: [true]\n", "retracted: must be true or false, not a list"),
+    ],
+)
+def test_a_retraction_that_is_not_true_or_false_is_refused_at_its_line(
+    project: ProjectDir, run: Runner, line: str, message: str
+) -> None:
+    project.incident("a.yaml", "services: [a]\nstarted_at: 2026-11-20T13:02:00Z\n" + line)
+    result = run("-C", project.root, "validate")
+    assert result.code == 1
+    assert f"incidents/a.yaml:3:12: {message}" in result.err
+
+
+def test_a_reason_without_retracted_true_is_a_warning(project: ProjectDir, run: Runner) -> None:
+    project.incident(
+        "a.yaml", "services: [a]\nstarted_at: 2026-11-20T13:02:00Z\nretracted_reason: dup\n"
+    )
+    result = run("-C", project.root, "validate")
+    assert result.code == 0
+    assert "retracted_reason: warning: is set, but retracted is not true" in result.err
+
+
+def test_every_lifecycle_plan_matches_the_plan_schema(
+    applied: ProjectDir, run: Runner, api_env: dict[str, str]
+) -> None:
+    retract(applied)
+    (applied.root / "incidents/2025/team-only.yaml").rename(applied.root / "incidents/moved.yaml")
+    applied.incident("never.yaml", "team: a\nstarted_at: 2026-01-01T00:00:00Z\n" + RETRACT)
+    printed = json.loads(run("-C", applied.root, "plan", "--json").out)
+    assert {c.get("cause") for c in printed["changes"]} == {None, "retracted"}
+    assert printed["renames"][0]["to"]["key"] == "moved"
+    refreshed = json.loads(run("-C", applied.root, "plan", "--json", "--refresh", env=api_env).out)
+    assert run("-C", applied.root, "plan", "--prune", "--out", "plan.json").code == 0
+    saved = read_json(applied.root / "plan.json")
+    assert [c["cause"] for c in saved["changes"] if c["action"] == "delete"] == [
+        "pruned",
+        "retracted",
+    ]
+    for body in (printed, refreshed, saved):
+        assert errors(plan_schema(), body) == []
