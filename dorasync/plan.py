@@ -38,7 +38,10 @@ class Cause(StrEnum):
     DRIFT = "drift"  # Datadog differs from the state: this restores the declared version
 
 
-NEVER_SENT = "retracted, and never sent: there is nothing to delete, and it is not sent"
+NEVER_SENT = (
+    "retracted, and never sent (the state has no record of it): there is nothing to delete, "
+    "and it is not sent"
+)
 
 
 @dataclass(frozen=True, slots=True)
