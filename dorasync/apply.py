@@ -1,15 +1,20 @@
-"""Orchestrator: sends a plan's changes through the client and journals each success."""
+"""Orchestrator: sends a plan's changes through the client and journals each success.
+
+A delete (a retraction, or a file gone with --prune) is a DELETE of the id the state
+recorded; a retraction leaves its entry in the state, marked retracted, as the
+record of it (so the next plan is empty); a pruned incident leaves the state.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Stopped
-from dorasync.plan import Action, Change, Plan
+from dorasync.plan import Action, Cause, Change, Plan
 from dorasync.state import Entry, State, fingerprint
 from dorasync.statestore import Journal
 from dorasync.yamlsource import Mark
@@ -28,6 +33,7 @@ def refreshed(plan: Plan, state: State) -> dict[str, Entry]:
         if (
             change.action is Action.NOOP
             and entry
+            and entry.retracted_at is None
             and incident
             and (entry.digest != incident.digest or entry.file != change.file)
         ):
@@ -76,6 +82,8 @@ class Applier:
     now: Callable[[], str]
     on_outcome: Callable[[Outcome], None] = lambda _: None
     parallelism: int = 4
+    # The state's entries, so that a retraction keeps what its entry recorded.
+    entries: Mapping[str, Entry] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     report: Report = field(default_factory=Report)
 
@@ -117,6 +125,9 @@ class Applier:
         if self.client.stop.is_set():
             return
         try:
+            if change.action is Action.DELETE:
+                self._deleted(change, self.client.delete_failure(change.id))
+                return
             reply = self.client.send_event(self.endpoint, change.attributes)
         except Stopped:
             return
@@ -145,6 +156,22 @@ class Applier:
         with self.lock:
             self.journal.record(change.key, entry)
         self._done(Outcome(change, "sent", status, "accepted, delayed" if status == 202 else ""))
+
+    def _deleted(self, change: Change, existed: bool) -> None:
+        entry = None
+        if change.cause is Cause.RETRACTED:
+            now = self.now()
+            old = self.entries.get(change.key)
+            attributes = dict(change.attributes)
+            base = old or Entry(
+                change.id, change.file, attributes, fingerprint(attributes), "", self.endpoint, now
+            )
+            # digest "": a retracted file is always read again, so that its
+            # `retracted: true` is seen rather than the attributes it once sent.
+            entry = replace(base, file=change.file, digest="", retracted_at=now)
+        with self.lock:
+            self.journal.record(change.key, entry)
+        self._done(Outcome(change, "sent", 202, "" if existed else "gone already"))
 
     def _done(self, outcome: Outcome) -> None:
         with self.lock:

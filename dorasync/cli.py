@@ -20,8 +20,10 @@ from dorasync import __version__
 from dorasync.commands import Context, Terminated
 from dorasync.commands.apply import apply
 from dorasync.commands.emulator import emulator
+from dorasync.commands.importing import import_
 from dorasync.commands.init import init
 from dorasync.commands.plan import plan
+from dorasync.commands.refresh import refresh
 from dorasync.commands.report import report
 from dorasync.commands.schema import schema
 from dorasync.commands.show import show
@@ -62,11 +64,30 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
     In a pull request:
       dorasync plan --out plan.json --format markdown > plan.md
       dorasync apply plan.json   # exactly what was reviewed, or nothing
+
+    \b
+    Over an incident's life:
+      dorasync import --from 2025-01-01   # adopt events already in Datadog
+      dorasync plan --refresh             # what changed in Datadog behind your back
+      dorasync apply --prune              # also delete the events of deleted files
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
 
 
-for command in (init, validate, plan, apply, show, state, schema, report, force_unlock, emulator):
+for command in (
+    init,
+    validate,
+    plan,
+    apply,
+    refresh,
+    import_,
+    show,
+    state,
+    schema,
+    report,
+    force_unlock,
+    emulator,
+):
     cli.add_command(command)
 
 

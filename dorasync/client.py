@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -29,6 +30,9 @@ from dorasync.settings import Secret
 PATHS = {"failure": "/api/v2/dora/failure", "incident": "/api/v2/dora/incident"}
 # After a timeout or an answer cut short, the server may well have stored the event.
 UNKNOWN_FATE = "(Datadog may have received it; the next apply sends it again, with the same id)"
+# Writes and deletes use the singular path, reads the plural one (API note, "Endpoints").
+FAILURES = "/api/v2/dora/failures"
+SEARCH_LIMIT = 1000  # the most one search answers (API note, "Reads")
 USER_AGENT = (
     f"dorasync/{__version__} python-requests/{requests.__version__} "
     f"Python/{platform.python_version()}"
@@ -159,6 +163,43 @@ class DoraClient:
         """POST one failure (or legacy incident) event; it carries its id, so a retry is safe."""
         return self.request("POST", PATHS[endpoint], {"data": {"attributes": dict(attributes)}})
 
+    def get_failure(self, event_id: str) -> Any:
+        """Read one failure event (app key): the answer's `data`, or None when Datadog
+        has no event with that id."""
+        try:
+            reply = self.request("GET", f"{FAILURES}/{_segment(event_id)}", app_key=True)
+        except Fatal as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return reply.body.get("data") if isinstance(reply.body, dict) else None
+
+    def search_failures(
+        self, start: str, end: str, *, limit: int = SEARCH_LIMIT, query: str | None = None
+    ) -> list[Any]:
+        """The failure events that started from `start` to `end` (RFC 3339, both
+        included), oldest first, at most `limit` of them (app key)."""
+        attributes: dict[str, Any] = {"from": start, "to": end, "limit": limit}
+        attributes |= {"sort": "started_at"} | ({"query": query} if query else {})
+        body = {"data": {"type": "dora_failures_list_request", "attributes": attributes}}
+        reply = self.request("POST", FAILURES, body, app_key=True)
+        data = reply.body.get("data") if isinstance(reply.body, dict) else None
+        if not isinstance(data, list):
+            raise ApiError(
+                f"POST {FAILURES} answered without a list of events: {reply.body!r:.200}"
+            )
+        return data
+
+    def delete_failure(self, event_id: str) -> bool:
+        """Delete one failure event (app key); False when it was gone already."""
+        try:
+            self.request("DELETE", f"{PATHS['failure']}/{_segment(event_id)}", app_key=True)
+        except Fatal as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def request(self, method: str, path: str, body: Any = None, *, app_key: bool = False) -> Reply:
         """One API call with the retry rules; raises an ApiError subclass when it fails."""
         headers = {"DD-API-KEY": self.api_key.reveal()}
@@ -255,6 +296,11 @@ def _refusal(status: int, response: requests.Response, url: str) -> ApiError:
             "(DD_SITE, site:) or DORASYNC_API_URL",
         )
     return Rejected(status, problems)
+
+
+def _segment(event_id: str) -> str:
+    """An id as one path segment: whatever it holds, it cannot reach another path."""
+    return quote(event_id, safe="")
 
 
 def _never_sent(exc: BaseException) -> bool:

@@ -15,17 +15,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from dorasync.errors import Problem
 from dorasync.model import (
-    Known,
     Services,
     Tags,
     Text,
     check_sha,
     check_text,
     check_url,
-    problems_of,
     user_error,
 )
-from dorasync.safety import DEFAULT_MIN_EXISTING, DEFAULT_SHARE
+from dorasync.problems import Known, problems_of
+from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.yamlsource import Document, Mark
 
 CONFIG_FILE = "dorasync.yaml"
@@ -135,6 +134,7 @@ class Safety(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     update_threshold: Annotated[float, BeforeValidator(_share)] = DEFAULT_SHARE
+    delete_threshold: Annotated[float, BeforeValidator(_share)] = DEFAULT_DELETE_SHARE
     min_existing: Annotated[int, BeforeValidator(_count)] = DEFAULT_MIN_EXISTING
 
 

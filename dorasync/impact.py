@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dorasync.markdown import escape
-from dorasync.plan import Action, Change, Plan
+from dorasync.plan import Action, Cause, Change, Plan
 from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
 from dorasync.reportformats import duration
 from dorasync.reportjson import stats_data, window_data
@@ -51,12 +51,15 @@ def sides(
     attributes, an update's before values), which is how a saved plan shows it."""
     before, after, changed = [], [], []
     for change in plan.changes:
+        if change.cause is Cause.PRUNED:
+            continue  # in the state, its file gone: in neither side, as in the report
         if state is not None:
             entry = state.entries.get(change.key)
-            old = Record(change.key, entry.attributes) if entry else None
+            live = entry is not None and entry.retracted_at is None
+            old = Record(change.key, entry.attributes) if entry and live else None
         else:
             old = _previous(change)
-        new = Record(change.key, change.attributes) if change.action is not Action.DELETE else None
+        new = None if _gone(change) else Record(change.key, change.attributes)
         before += [old] if old else []
         after += [new] if new else []
         if change.action is not Action.NOOP:
@@ -81,10 +84,17 @@ def impact(
     )
 
 
+def _gone(change: Change) -> bool:
+    """Out of Datadog once the plan is applied: deleted, or retracted already."""
+    return change.action is Action.DELETE or change.cause is Cause.RETRACTED
+
+
 def _previous(change: Change) -> Record | None:
     """What the state held for `change`, from the plan alone."""
     if change.action is Action.CREATE:
         return None
+    if change.cause is Cause.RETRACTED and change.action is Action.NOOP:
+        return None  # deleted already, or never sent
     attributes: dict[str, Any] = {
         k: dict(v) if isinstance(v, dict) else v for k, v in change.attributes.items()
     }

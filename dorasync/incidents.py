@@ -16,10 +16,9 @@ from dorasync.model import (
     GitInfo,
     Incident,
     IncidentSpec,
-    Known,
     cross_checks,
-    problems_of,
 )
+from dorasync.problems import Known, problems_of
 from dorasync.yamlsource import Document, Mark
 
 _KNOWN: Known = {(): FIELDS, ("git",): tuple(GitInfo.model_fields)}
@@ -86,8 +85,12 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     key = spec.key or source.path_key
     event_id = spec.id or derive_id(settings.config.namespace, key)
     attributes = spec.attributes(event_id)
-    marks = {name: locate((name,), False) for name in (*attributes, "key")}
-    return Incident(key, event_id, file, attributes, marks, source.digest), problems
+    marks = {name: locate((name,), False) for name in (*attributes, "key", "retracted")}
+    retracted = bool(spec.retracted)
+    incident = Incident(
+        key, event_id, file, attributes, marks, source.digest, retracted, spec.retracted_reason
+    )
+    return incident, problems
 
 
 def _complete_git(value: Any) -> bool:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from dorasync.plan import Action, Change, FieldChange, Plan
-from dorasync.render import partial_note, summary, value_text
+from dorasync.render import ORPHANS_HINT, cause_note, partial_note, rename_hint, summary, value_text
 
 # The first line of every comment: CI finds its own comment by it, to update it.
 MARKER = "<!-- dorasync plan -->"
@@ -44,6 +44,7 @@ def plan_markdown(
     blocks, budget = _fit("", [_details(c) for c in pending[:rows]], budget)
     lines = head + ([*table, ""] if table else []) + blocks
     lines += _orphans(plan, budget)
+    lines += _asides(plan)
     lines += _left_out(len(pending), rows, len(blocks), shown, limit)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -71,15 +72,19 @@ def _row(change: Change) -> str:
     else:
         names = [f.field for f in change.fields]
     fields = ", ".join(names)  # attribute names: dorasync's own, nothing to escape
+    note = cause_note(change)
+    if note:
+        fields = f"{fields} ({escape(note)})" if fields else escape(note)
     if change.warnings:
         fields += " **(warning)**"
     return f"| {change.action.value} | {code(change.key)} | {code(change.file)} | {fields} |"
 
 
 def _details(change: Change) -> str:
-    if change.action is Action.CREATE:
+    if change.action in (Action.CREATE, Action.DELETE):
+        gone = change.action is Action.DELETE
         diff = [
-            FieldChange(name, None, value)
+            FieldChange(name, value if gone else None, None if gone else value)
             for name, value in sorted(change.attributes.items())
             if name != "id"
         ]
@@ -118,7 +123,19 @@ def _orphans(plan: Plan, budget: int) -> list[str]:
     more = len(items) - len(shown)
     title = f"{len(items)} declared no more (left alone, in Datadog and in the state)"
     tail = [f"- … and {more} more"] if more else []
-    return [f"<details><summary>{title}</summary>", "", *shown, *tail, "", "</details>", ""]
+    hint = ["", escape(ORPHANS_HINT)]
+    return [f"<details><summary>{title}</summary>", "", *shown, *tail, *hint, "", "</details>", ""]
+
+
+def _asides(plan: Plan) -> list[str]:
+    """The renames seen and what sends nothing, one line each (few, and short)."""
+    lines = [
+        f"- **Looks like a rename:** {code(r.old.key)} → {code(r.new.key)}; "
+        f"{escape(rename_hint(r))}"
+        for r in plan.renames
+    ]
+    lines += [f"- {code(c.key)}: {escape(w)}" for c in plan.notes for w in c.warnings]
+    return [*lines, ""] if lines else []
 
 
 def _left_out(total: int, rows: int, blocks: int, shown: str | None, limit: int) -> list[str]:

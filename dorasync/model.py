@@ -9,19 +9,17 @@ type conversions (product.md "Timestamps").
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from dorasync.errors import Problem
 from dorasync.ids import ID_RULE
 from dorasync.timestamps import EXAMPLE, TimestampError, datetime_to_ns, epoch_to_ns
-from dorasync.yamlsource import Mark, Plain, dotted
+from dorasync.yamlsource import Mark, Plain
 
 MAX_TAGS = 100  # the seed: "Up to 100 may be added per event"
 MAX_TEXT = 1_000
@@ -168,6 +166,17 @@ def _read_timestamp(value: object) -> int:
     raise TimestampError(f"must be a date-time or an epoch, not a {type(value).__name__}")
 
 
+def _flag(value: object) -> bool:
+    """true or false as YAML writes them; yes/no/on/off are refused, not guessed."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, str):
+        raise user_error(f"must be true or false, not a {type(value).__name__}")
+    raise user_error(f"{value!r} is not true or false; write retracted: true")
+
+
 Text = Annotated[str, BeforeValidator(check_text)]
 Timestamp = Annotated[int, BeforeValidator(_timestamp)]
 Services = Annotated[
@@ -191,6 +200,10 @@ class GitInfo(BaseModel):
     repository_url: Annotated[str, BeforeValidator(check_url)]
 
 
+# Fields of an incident file that dorasync keeps to itself: never sent.
+LOCAL_FIELDS = frozenset({"key", "retracted", "retracted_reason"})
+
+
 class IncidentSpec(BaseModel):
     """The fields an incident file may hold, after `defaults:` were merged under it."""
 
@@ -207,10 +220,14 @@ class IncidentSpec(BaseModel):
     custom_tags: Tags | None = None
     id: Annotated[str, BeforeValidator(_event_id)] | None = None
     key: Annotated[str, BeforeValidator(lambda v: check_text(v, 512))] | None = None
+    # Not sent: a retracted incident is deleted from Datadog, and its file stays as
+    # the record of what was retracted and why (issue 5).
+    retracted: Annotated[bool, BeforeValidator(_flag)] | None = None
+    retracted_reason: Text | None = None
 
     def attributes(self, event_id: str) -> dict[str, Any]:
         """The body's `attributes`, exactly as sent: absent fields are left out."""
-        body = self.model_dump(exclude_none=True, exclude={"key"})
+        body = self.model_dump(exclude_none=True, exclude=set(LOCAL_FIELDS))
         body["id"] = event_id
         return body
 
@@ -228,6 +245,8 @@ class Incident:
     attributes: dict[str, Any]
     marks: Mapping[str, Mark]
     digest: str
+    retracted: bool = False
+    retracted_reason: str | None = None
 
 
 def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]:
@@ -251,47 +270,15 @@ def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]
                 True,
             )
         )
+    if spec.retracted_reason is not None and not spec.retracted:
+        found.append(
+            (
+                "retracted_reason",
+                "is set, but retracted is not true, so the incident is sent as usual; "
+                "add retracted: true to retract it",
+                False,
+            )
+        )
     if spec.started_at > now_ns:
         found.append(("started_at", "is in the future; is the date or the offset right?", False))
     return found
-
-
-def explain(error: Mapping[str, Any], known: tuple[str, ...]) -> str:
-    """A pydantic error as a message that says what to write instead."""
-    kind, loc = error["type"], error["loc"]
-    if kind == "dorasync":
-        return str(error["ctx"]["reason"])
-    if kind == "missing":
-        examples = {
-            "started_at": f"started_at: {EXAMPLE}",
-            "commit_sha": 'commit_sha: "66adc9350f2cc9b250b69abddab733dd55e1a588"',
-            "repository_url": "repository_url: https://github.com/acme/shop",
-        }
-        return f"is required; add e.g. {examples.get(str(loc[-1]), loc[-1])}"
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else "known fields: " + ", ".join(known)
-        return f"unknown field; {hint}"
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        if loc[-1] == "git":
-            return "must be a mapping: {commit_sha: ..., repository_url: ...}"
-        return "must be a mapping of field: value"
-    return str(error["msg"])
-
-
-Known = Mapping[tuple[str | int, ...], tuple[str, ...]]
-
-
-def problems_of(
-    exc: ValidationError,
-    locate: Callable[[tuple[str | int, ...], bool], Mark],
-    known: Known,
-) -> list[Problem]:
-    """Every pydantic error as a located Problem."""
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        mark = locate(loc, err["type"] == "extra_forbidden")
-        names = known.get(loc[:-1], FIELDS)
-        out.append(Problem(mark.file, mark.line, mark.col, dotted(loc), explain(err, names)))
-    return out

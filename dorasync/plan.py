@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from dorasync.model import Incident
-from dorasync.state import Entry, State
+from dorasync.state import Entry, State, fingerprint
 
 # Datadog matches failure events by env, service and started_at (API note,
 # "Identity and updates"): changing one of these on an event already sent may leave
@@ -27,6 +27,21 @@ class Action(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     NOOP = "no-op"
+
+
+class Cause(StrEnum):
+    """Why a change is in the plan, when it is not simply what its file says."""
+
+    FILE = "file"
+    RETRACTED = "retracted"  # the file says retracted: true
+    PRUNED = "pruned"  # the file is gone, and apply --prune deletes its event
+    DRIFT = "drift"  # Datadog differs from the state: this restores the declared version
+
+
+NEVER_SENT = (
+    "retracted, and never sent (the state has no record of it): there is nothing to delete, "
+    "and it is not sent"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +65,13 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     warnings: tuple[str, ...] = ()
     incident: Incident | None = field(default=None, compare=False, repr=False)
+    cause: Cause = Cause.FILE
+    reason: str | None = None  # a retraction's retracted_reason
 
 
 @dataclass(frozen=True, slots=True)
 class Orphan:
-    """An incident in the state whose file is gone: listed, and left alone."""
+    """An incident in the state whose file is gone: listed, and left alone unless pruned."""
 
     key: str
     id: str
@@ -62,12 +79,23 @@ class Orphan:
 
 
 @dataclass(frozen=True, slots=True)
+class Rename:
+    """An orphan and a new incident whose attributes, all but the id, are equal: a moved file."""
+
+    old: Orphan
+    new: Orphan
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
-    """Every change, in a stable order, and the orphans; `targets` when limited by --target."""
+    """Every change, in a stable order, and the orphans; `targets` when limited by
+    --target; `prune` when orphans are deleted; the renames it sees."""
 
     changes: tuple[Change, ...]
     orphans: tuple[Orphan, ...] = ()
     targets: tuple[str, ...] = ()
+    prune: bool = False
+    renames: tuple[Rename, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -81,20 +109,34 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.pending)
 
+    @property
+    def notes(self) -> tuple[Change, ...]:
+        """Changes that send nothing but deserve a word (a retraction never sent)."""
+        return tuple(c for c in self.changes if c.action is Action.NOOP and c.warnings)
 
-def make_plan(incidents: Iterable[Incident], state: State) -> Plan:
-    """Compare declared incidents with what the state says was sent."""
+
+def make_plan(incidents: Iterable[Incident], state: State, *, prune: bool = False) -> Plan:
+    """Compare declared incidents with what the state says was sent. Entries whose
+    file is gone are orphans; with `prune`, each becomes a delete of its event."""
     changes, declared = [], set()
     for incident in incidents:
         declared.add(incident.key)
         changes.append(_change(incident, state.entries.get(incident.key)))
-    orphans = tuple(
-        Orphan(key, entry.id, entry.file)
+    orphaned = [
+        (key, entry)
         for key, entry in sorted(state.entries.items())
-        if key not in declared
-    )
+        if key not in declared and entry.retracted_at is None
+    ]
+    orphans = tuple(Orphan(key, entry.id, entry.file) for key, entry in orphaned)
+    renames = _renames(changes, orphaned)
+    if prune:
+        changes += [
+            Change(Action.DELETE, key, e.id, e.file, e.attributes, cause=Cause.PRUNED)
+            for key, e in orphaned
+        ]
+        orphans = ()
     changes.sort(key=lambda c: (c.file, c.key))
-    return Plan(tuple(changes), orphans)
+    return Plan(tuple(changes), orphans, prune=prune, renames=renames)
 
 
 def _change(incident: Incident, entry: Entry | None) -> Change:
@@ -112,12 +154,73 @@ def _change(incident: Incident, entry: Entry | None) -> Change:
             incident,
         )
 
+    if incident.retracted:
+        return _retraction(incident, entry)
     if entry is None:
         return change(Action.CREATE)
+    if entry.retracted_at is not None:
+        again = f"was retracted (deleted from Datadog) at {entry.retracted_at}; this sends it again"
+        return change(Action.CREATE, warnings=(again,))
     if entry.attributes == incident.attributes:
         return change(Action.NOOP)
     fields = diff_fields(entry.attributes, incident.attributes)
     return change(Action.UPDATE, fields, _warnings(fields, entry))
+
+
+def _retraction(incident: Incident, entry: Entry | None) -> Change:
+    """A retracted incident: delete the event that was sent, once; never send it."""
+    reason = incident.retracted_reason
+    if entry is None:
+        return Change(
+            Action.NOOP,
+            incident.key,
+            incident.id,
+            incident.file,
+            incident.attributes,
+            warnings=(NEVER_SENT,),
+            incident=incident,
+            cause=Cause.RETRACTED,
+            reason=reason,
+        )
+    # The event to delete is the one sent, under the id the state recorded.
+    action = Action.NOOP if entry.retracted_at is not None else Action.DELETE
+    return Change(
+        action,
+        incident.key,
+        entry.id,
+        incident.file,
+        entry.attributes,
+        incident=incident,
+        cause=Cause.RETRACTED,
+        reason=reason,
+    )
+
+
+def _renames(changes: list[Change], orphaned: list[tuple[str, Entry]]) -> tuple[Rename, ...]:
+    """Creates whose attributes, but for the id, are those of an orphan: a moved file."""
+    if not orphaned:
+        return ()
+    gone: dict[str, list[tuple[str, Entry]]] = {}
+    for key, entry in orphaned:
+        gone.setdefault(_without_id(entry.attributes), []).append((key, entry))
+    found = []
+    for change in changes:
+        if change.action is not Action.CREATE or change.cause is not Cause.FILE:
+            continue
+        candidates = gone.get(_without_id(change.attributes))
+        if candidates:
+            key, entry = candidates.pop(0)
+            found.append(
+                Rename(
+                    Orphan(key, entry.id, entry.file),
+                    Orphan(change.key, change.id, change.file),
+                )
+            )
+    return tuple(sorted(found, key=lambda r: r.new.key))
+
+
+def _without_id(attributes: Mapping[str, Any]) -> str:
+    return fingerprint({k: v for k, v in attributes.items() if k != "id"})
 
 
 def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dorasync import __version__
-from dorasync.plan import Action, Change, FieldChange, Plan
+from dorasync.plan import Action, Cause, Change, FieldChange, Orphan, Plan, Rename
 from dorasync.timestamps import format_ns
 
 PLAN_FORMAT_VERSION = 1
@@ -47,6 +47,15 @@ def plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.orphans:
         lines.append(paint.bold("Declared no more (left alone, in Datadog and in the state):"))
         lines += [paint(f"  ? {o.key}  id {o.id}  (was {o.file})", "?") for o in plan.orphans]
+        lines += [f"  {ORPHANS_HINT}", ""]
+    if plan.renames:
+        lines.append(paint.bold("Looks like a rename (same attributes, another key, so a new id):"))
+        lines += [line for r in plan.renames for line in _rename_lines(r)] + [""]
+    if plan.notes:
+        lines.append(paint.bold("Nothing to send for:"))
+        lines += [
+            paint(f"  ! {c.key}  ({c.file}): {w}", "!") for c in plan.notes for w in c.warnings
+        ]
         lines.append("")
     if plan.targets:
         lines.append(paint(partial_note(plan), "!"))
@@ -54,11 +63,52 @@ def plan_text(plan: Plan, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+ORPHANS_HINT = (
+    "`dorasync apply --prune` deletes their events (only those dorasync sent); "
+    "`dorasync state rm KEY` forgets one and leaves Datadog alone; restoring the file keeps it."
+)
+
+
+def rename_hint(rename: Rename) -> str:
+    """The two ways to keep the old id, said where a rename is seen."""
+    old, new = rename.old, rename.new
+    return (
+        f"to keep its event and id {old.id}: `dorasync state mv {old.key} {new.key}`, "
+        f"or write `key: {old.key}` in {new.file}; otherwise apply sends a new event "
+        "and the old one stays (until `apply --prune`)"
+    )
+
+
+def _rename_lines(rename: Rename) -> list[str]:
+    return [
+        f"  {rename.old.key} -> {rename.new.key}  ({rename.new.file})",
+        f"      {rename_hint(rename)}",
+    ]
+
+
+def cause_note(change: Change) -> str:
+    """Why a change is there, when its file alone does not say it."""
+    if change.cause is Cause.RETRACTED:
+        reason = f": {change.reason}" if change.reason else ""
+        return f"retracted{reason}"
+    if change.cause is Cause.PRUNED:
+        return "the file is gone, and --prune deletes the event dorasync sent"
+    if change.cause is Cause.DRIFT:
+        if change.action is Action.CREATE:
+            return "deleted in Datadog; this sends it again"
+        return "changed in Datadog; this restores the declared version"
+    return ""
+
+
 def _change_lines(change: Change, paint: Painter) -> list[str]:
     sigil = _SIGILS[change.action]
-    head = paint(f"  {sigil} {change.key}", sigil) + f"  ({change.file})"
-    lines = [head]
-    if change.action is Action.CREATE:
+    where = f"was {change.file}" if change.cause is Cause.PRUNED else change.file
+    head = paint(f"  {sigil} {change.key}", sigil) + f"  ({where})"
+    note = cause_note(change)
+    lines = [head + (paint(f"  # {note}", "?") if note else "")]
+    if change.action is Action.DELETE:
+        lines.append(f"        id = {value_text('id', change.id)}")
+    elif change.action is Action.CREATE:
         width = max(map(len, change.attributes))
         lines += [
             paint(f"      + {name:<{width}} = {value_text(name, value)}", "+")
@@ -120,11 +170,17 @@ def plan_json(plan: Plan, extra: Mapping[str, Any] | None = None) -> dict[str, A
             "orphaned": len(plan.orphans),
         },
         "changes": [_change_json(c) for c in plan.changes],
-        "orphans": [{"key": o.key, "id": o.id, "file": o.file} for o in plan.orphans],
+        "orphans": [_ref(o) for o in plan.orphans],
+        "renames": [{"from": _ref(r.old), "to": _ref(r.new)} for r in plan.renames],
         "partial": bool(plan.targets),
         "targets": list(plan.targets),
+        "prune": plan.prune,
         **(extra or {}),
     }
+
+
+def _ref(ref: Orphan) -> dict[str, str]:
+    return {"key": ref.key, "id": ref.id, "file": ref.file}
 
 
 def _change_json(change: Change) -> dict[str, Any]:
@@ -141,4 +197,8 @@ def _change_json(change: Change) -> dict[str, Any]:
         ]
     if change.warnings:
         out["warnings"] = list(change.warnings)
+    if change.cause is not Cause.FILE:
+        out["cause"] = change.cause.value
+    if change.reason is not None:
+        out["reason"] = change.reason
     return out

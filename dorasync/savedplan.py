@@ -16,11 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
-from dorasync.plan import Action, Change, FieldChange, Orphan, Plan
+from dorasync.plan import Action, Cause, Change, FieldChange, Orphan, Plan, Rename
 from dorasync.render import PLAN_FORMAT_VERSION, plan_json
 from dorasync.state import State
 
@@ -129,6 +136,8 @@ class _ChangeDoc(BaseModel):
     attributes: Annotated[dict[str, Any], AfterValidator(_sent_shape)]
     fields: list[_FieldDoc] = []
     warnings: list[str] = []
+    cause: Cause = Cause.FILE
+    reason: str | None = None
 
 
 class _OrphanDoc(BaseModel):
@@ -136,6 +145,12 @@ class _OrphanDoc(BaseModel):
     key: str
     id: str
     file: str
+
+
+class _RenameDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    old: _OrphanDoc = Field(alias="from")
+    new: _OrphanDoc = Field(alias="to")
 
 
 class _InputsDoc(BaseModel):
@@ -151,8 +166,10 @@ class _SavedDoc(BaseModel):
     summary: dict[str, int]
     changes: list[_ChangeDoc]
     orphans: list[_OrphanDoc]
+    renames: list[_RenameDoc] = []
     partial: bool
     targets: list[str]
+    prune: bool = False
     unsafe: str | None
     saved_at: Annotated[
         str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
@@ -207,12 +224,15 @@ def _from_doc(doc: _SavedDoc, body: Mapping[str, Any]) -> SavedPlan:
             c.attributes,
             tuple(FieldChange(f.field, f.before, f.after) for f in c.fields),
             tuple(c.warnings),
+            cause=c.cause,
+            reason=c.reason,
         )
         for c in doc.changes
     )
-    orphans = tuple(Orphan(o.key, o.id, o.file) for o in doc.orphans)
+    orphans = tuple(_orphan(o) for o in doc.orphans)
+    renames = tuple(Rename(_orphan(r.old), _orphan(r.new)) for r in doc.renames)
     return SavedPlan(
-        Plan(changes, orphans, tuple(doc.targets)),
+        Plan(changes, orphans, tuple(doc.targets), doc.prune, renames),
         doc.lineage,
         doc.serial,
         Inputs(doc.inputs.files),
@@ -221,6 +241,10 @@ def _from_doc(doc: _SavedDoc, body: Mapping[str, Any]) -> SavedPlan:
         doc.dorasync_version,
         body,
     )
+
+
+def _orphan(doc: _OrphanDoc) -> Orphan:
+    return Orphan(doc.key, doc.id, doc.file)
 
 
 def _again(shown: str) -> str:

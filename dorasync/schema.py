@@ -17,7 +17,7 @@ from typing import Any
 from dorasync.config import SITES
 from dorasync.ids import ID_RULE
 from dorasync.model import MAX_TAG, MAX_TAGS, MAX_TEXT
-from dorasync.safety import DEFAULT_MIN_EXISTING, DEFAULT_SHARE
+from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
 from dorasync.timestamps import EXAMPLE, MAX_S, MIN_S, NS_PER_S
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -126,6 +126,15 @@ def incident_schema() -> Schema:
             "pattern": f"^{ID_RULE.pattern}$",
         },
         "key": _text("A stable key, to keep the id when the file moves.", 512),
+        "retracted": {
+            "description": "true deletes the event from Datadog (once it was sent) and never "
+            "sends it again; keep the file as the record of what was retracted and why.",
+            "type": ["boolean", "null"],
+        },
+        "retracted_reason": _text(
+            "Why it was retracted; kept in the file, never sent.",
+            examples=["duplicate of 2026/2026-11-20-checkout-latency"],
+        ),
     }
     return {
         "$schema": DIALECT,
@@ -141,8 +150,8 @@ def incident_schema() -> Schema:
 
 def _safety() -> Schema:
     return {
-        "description": "apply refuses, without --force, a plan that updates more than a "
-        "share of the incidents already sent.",
+        "description": "apply refuses, without --force, a plan that updates or deletes "
+        "more than a share of the incidents already sent.",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -152,6 +161,14 @@ def _safety() -> Schema:
                 "exclusiveMinimum": 0,
                 "maximum": 1,
                 "default": DEFAULT_SHARE,
+            },
+            "delete_threshold": {
+                "description": "The share of incidents in the state one apply may delete "
+                "(retractions and --prune).",
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1,
+                "default": DEFAULT_DELETE_SHARE,
             },
             "min_existing": {
                 "description": "The threshold applies once the state holds this many.",

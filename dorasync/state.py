@@ -32,10 +32,23 @@ class Entry:
     digest: str
     endpoint: str
     applied_at: str
+    # When dorasync deleted the event of a retracted incident: the entry stays as
+    # the record of it, so the next plan is empty and the history is kept.
+    retracted_at: str | None = None
+    # The key this entry had before `dorasync state mv`: its id is kept for the new key.
+    moved_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The entry as a JSON object; no deep copy (asdict's costs a second at 10k)."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        """The entry as a JSON object; no deep copy (asdict's costs a second at 10k).
+        The optional fields are written only when set, so older states read the same."""
+        return {
+            name: value
+            for name in self.__slots__
+            if (value := getattr(self, name)) is not None or name not in _OPTIONAL
+        }
+
+
+_OPTIONAL = frozenset({"retracted_at", "moved_from"})
 
 
 @dataclass(frozen=True, slots=True)

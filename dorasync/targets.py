@@ -35,10 +35,19 @@ def select(plan: Plan, targets: Sequence[str]) -> Plan:
     for pattern in wanted:
         if not any(matches(pattern, key, file) for key, file in everything):
             raise NoMatch(_no_match(pattern, (key for key, _ in everything)))
+
+    def chosen(key: str, file: str) -> bool:
+        return any(matches(t, key, file) for t in wanted)
+
     return replace(
         plan,
-        changes=tuple(c for c in plan.changes if any(matches(t, c.key, c.file) for t in wanted)),
-        orphans=tuple(o for o in plan.orphans if any(matches(t, o.key, o.file) for t in wanted)),
+        changes=tuple(c for c in plan.changes if chosen(c.key, c.file)),
+        orphans=tuple(o for o in plan.orphans if chosen(o.key, o.file)),
+        renames=tuple(
+            r
+            for r in plan.renames
+            if chosen(r.old.key, r.old.file) or chosen(r.new.key, r.new.file)
+        ),
         targets=wanted,
     )
 

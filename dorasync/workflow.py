@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dorasync import planfile, savedplan
-from dorasync.errors import InvalidInput, Problem
+from dorasync.errors import DorasyncError, InvalidInput, Problem
+from dorasync.incidents import check_unique
 from dorasync.loader import load
 from dorasync.model import Incident
+from dorasync.moves import keep_moved_ids
 from dorasync.plan import Plan, make_plan
 from dorasync.project import Project, open_project
+from dorasync.safety import raise_if_unsafe, unsafe
 from dorasync.savedplan import SavedPlan
 from dorasync.state import State
 from dorasync.statestore import StateStore
 from dorasync.targets import select
+
+if TYPE_CHECKING:
+    from dorasync.client import DoraClient, RetryPolicy
+    from dorasync.settings import ApiSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +50,36 @@ def check(root: Path, now_ns: int, paths: Sequence[Path] | None = None) -> Check
     loaded = load(project, paths, now_ns, known)
     if not loaded.ok:
         raise InvalidInput(loaded.problems)
-    return Checked(project, loaded.incidents, loaded.problems, state)
+    incidents = loaded.incidents
+    if any(entry.moved_from for entry in state.entries.values()):
+        incidents = keep_moved_ids(incidents, state, project.settings.config.namespace)
+        clashes = check_unique(incidents)
+        if clashes:
+            raise InvalidInput(clashes)
+    return Checked(project, incidents, loaded.problems, state)
 
 
-def plan_for(checked: Checked, state: State | None = None) -> tuple[State, Plan]:
+def plan_for(
+    checked: Checked, state: State | None = None, *, prune: bool = False
+) -> tuple[State, Plan]:
     """The plan against `state`, else against the state the incidents were read with."""
     current = state if state is not None else checked.state
-    return current, make_plan(checked.incidents, current)
+    return current, make_plan(checked.incidents, current, prune=prune)
+
+
+def why_unsafe(checked: Checked, state: State, plan: Plan, *, refuse: bool = False) -> str | None:
+    """Why apply refuses `plan` without --force (the safety threshold of dorasync.yaml),
+    counted against the incidents the state says are in Datadog; with `refuse`, raise."""
+    safety = checked.project.settings.config.safety
+    existing = sum(1 for entry in state.entries.values() if entry.retracted_at is None)
+    check = raise_if_unsafe if refuse else unsafe
+    return check(
+        plan,
+        existing,
+        safety.update_threshold,
+        safety.min_existing,
+        delete_share=safety.delete_threshold,
+    )
 
 
 def load_saved(root: Path, path: Path, shown: str) -> SavedPlan:
@@ -71,3 +102,34 @@ def verify_saved(
     inputs are shown to give the same changes today."""
     savedplan.check_state(saved, state, state_shown, shown)
     return savedplan.check_replan(saved, select(replanned, saved.plan.targets), shown)
+
+
+def connect(
+    settings: ApiSettings,
+    *,
+    app_key_for: str | None = None,
+    policy: RetryPolicy | None = None,
+) -> DoraClient:
+    """A client for `settings`, once the keys it needs are there: DD_API_KEY always,
+    DD_APP_KEY when `app_key_for` says what needs it. Checked before anything is sent."""
+    from dorasync.client import DoraClient  # noqa: PLC0415 - requests is heavy
+
+    if settings.api_key is None:
+        raise DorasyncError(
+            "DD_API_KEY is not set; apply needs an API key to send "
+            "(plan and validate do not): set DD_API_KEY or DD_API_KEY_FILE"
+        )
+    if app_key_for and settings.app_key is None:
+        raise DorasyncError(
+            f"DD_APP_KEY is not set, and {app_key_for} needs Datadog's application key "
+            "(reads and deletes do; sends need the API key alone): set DD_APP_KEY or "
+            "DD_APP_KEY_FILE; nothing was sent"
+        )
+    return DoraClient(
+        settings.base_url,
+        settings.api_key,
+        settings.app_key,
+        policy=policy,
+        proxies=settings.proxies,
+        ca_bundle=settings.ca_bundle,
+    )

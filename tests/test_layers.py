@@ -32,6 +32,11 @@ CORE = [
     "markdown",
     "savedplan",
     "schema",
+    "moves",
+    "remote",
+    "drift",
+    "eventfile",
+    "problems",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",

@@ -108,7 +108,8 @@ def test_the_threshold_is_set_in_dorasync_yaml(
         ("min_existing: ten", "safety.min_existing: 'ten' is not a whole number"),
         (
             "max_share: 0.5",
-            "safety.max_share: unknown field; known fields: update_threshold, min_existing",
+            "safety.max_share: unknown field; known fields: update_threshold, "
+            "delete_threshold, min_existing",
         ),
     ],
 )

@@ -11,28 +11,21 @@ import click
 from dorasync.commands import Context, Terminated, options, pass_context
 
 if TYPE_CHECKING:
-    from dorasync.apply import Outcome, Report
-    from dorasync.client import Counters, RetryPolicy
+    from dorasync.apply import Report
+    from dorasync.client import DoraClient, RetryPolicy
     from dorasync.console import Console
+    from dorasync.drift import Refresh
     from dorasync.plan import Plan
     from dorasync.savedplan import SavedPlan
     from dorasync.settings import ApiSettings
     from dorasync.state import Entry, State
     from dorasync.workflow import Checked
 
-EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
-
 
 @click.command()
 @click.argument("planfile", required=False, metavar="[PLANFILE]")
 @click.option("--auto-approve", is_flag=True, help="Send without asking for confirmation.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Requests in flight at once.",
-)
+@options.parallelism
 @click.option(
     "--request-timeout",
     type=click.FloatRange(0.1, 600),
@@ -57,6 +50,8 @@ EACH_LINE_UP_TO = 100  # above this many changes, progress is a line per 10%
     help="Back-off the whole run may spend on retries after errors.",
 )
 @options.targets
+@options.prune
+@options.refresh
 @options.force
 @pass_context
 def apply(
@@ -69,91 +64,144 @@ def apply(
     max_attempts: int,
     retry_budget: float,
     targets: tuple[str, ...],
+    prune: bool,
+    refresh: bool,
     force: bool,
 ) -> int:
     """Plan, ask, then send each new or changed incident and record it in the state.
 
+    Retracted incidents (retracted: true) are deleted from Datadog; with --prune, so
+    are the incidents in the state whose file is gone. With --refresh, every event
+    the state records is read back first, and what was changed or deleted in Datadog
+    is restored.
+
     With PLANFILE (saved by `plan --out`), send exactly that plan, without asking,
     and refuse if the state or any input file changed since it was saved.
 
-    Needs DD_API_KEY (or DD_API_KEY_FILE); DORASYNC_API_URL points it at another
-    API, such as the emulator. Without a terminal, --auto-approve is required.
+    Needs DD_API_KEY (or DD_API_KEY_FILE), and DD_APP_KEY to delete or to --refresh;
+    DORASYNC_API_URL points it at another API, such as the emulator. Without a
+    terminal, --auto-approve is required.
 
     \b
     Examples:
       dorasync apply
       dorasync plan --out plan.json && dorasync apply plan.json
+      dorasync apply --refresh --prune
       DORASYNC_API_URL=http://127.0.0.1:8126 dorasync apply --auto-approve --target '2026/*'
     """
-    import os  # noqa: PLC0415 - keep `dorasync --help` fast
-
-    from dorasync.apply import refreshed  # noqa: PLC0415
+    from dorasync.apply import refreshed  # noqa: PLC0415 - keep `dorasync --help` fast
     from dorasync.client import RetryPolicy  # noqa: PLC0415
-    from dorasync.console import Console  # noqa: PLC0415
-    from dorasync.errors import DorasyncError  # noqa: PLC0415
+    from dorasync.commands.refresh import read_with  # noqa: PLC0415
     from dorasync.render import plan_text  # noqa: PLC0415
-    from dorasync.settings import resolve  # noqa: PLC0415
-    from dorasync.workflow import check, load_saved  # noqa: PLC0415
+    from dorasync.workflow import check, load_saved, why_unsafe  # noqa: PLC0415
 
     console = ctx.console
-    if planfile and targets:
-        raise click.UsageError("--target cannot change a saved plan; it keeps the targets it had")
+    _refuse_with_planfile(planfile, targets=targets, prune=prune, refresh=refresh)
     saved = load_saved(ctx.root, ctx.path(planfile), planfile) if planfile else None
     checked = check(ctx.root, time.time_ns())
     console.problems(checked.warnings)
+    settings = _settings(checked, console)
+    policy = RetryPolicy(
+        max_attempts=max_attempts, run_budget_s=retry_budget, read_timeout_s=request_timeout
+    )
+    with checked.store().lock("apply"):
+        # Read again under the lock: another apply may have finished since the check.
+        state = checked.store().read()
+        if checked.store().settle(state):
+            console.info("State: recorded what an interrupted apply had sent (its journal).")
+        client = _client(settings, policy, "--refresh (reading events back)") if refresh else None
+        found = read_with(client, state, targets, parallelism, console) if client else None
+        current = found.apply_to(state) if found else state
+        plan = _planned(
+            checked,
+            console,
+            current,
+            saved=saved,
+            planfile=planfile,
+            targets=targets,
+            prune=prune,
+            found=found,
+        )
+        console.out(plan_text(plan, console.colour), end="")
+        stale = refreshed(plan, current)
+        records: dict[str, Entry | None] = {**(found.changes if found else {}), **stale}
+        if not plan.has_changes:
+            _record_only(checked, state, records, len(stale), console)
+            return 0
+        if not force:
+            why_unsafe(checked, current, plan, refuse=True)
+        # One client for the reads and the sends: the rate limit it learnt holds for both.
+        client = client or _client(settings, policy, _deleting(plan))
+        if saved is None and not auto_approve and not _confirm(console):
+            console.error("Apply cancelled; nothing was sent.")
+            return 1
+        report = _send(
+            checked, client, plan, state=state, console=console, parallelism=parallelism,
+            records=records,
+        )  # fmt: skip
+    return 0 if report.stopped is None and not report.having("failed") else 1
+
+
+def _refuse_with_planfile(
+    planfile: str | None, *, targets: tuple[str, ...], prune: bool, refresh: bool
+) -> None:
+    """A saved plan is applied as it was reviewed: options that would change it are refused."""
+    if planfile and targets:
+        raise click.UsageError("--target cannot change a saved plan; it keeps the targets it had")
+    if planfile and prune:
+        raise click.UsageError(
+            "--prune cannot change a saved plan; save one with `plan --prune --out FILE`"
+        )
+    if planfile and refresh:
+        raise click.UsageError(
+            "--refresh cannot change a saved plan, which shows what Datadog held when it "
+            "was saved; run `dorasync apply --refresh` to read and restore at once"
+        )
+
+
+def _settings(checked: Checked, console: Console) -> ApiSettings:
+    """Where to send and with which keys (masked in all output from now on)."""
+    import os  # noqa: PLC0415
+
+    from dorasync.console import Console  # noqa: PLC0415
+    from dorasync.settings import resolve  # noqa: PLC0415
+
     settings = resolve(os.environ, checked.project.settings.config.site)
     Console.hide(settings.secrets())
     for warning in settings.warnings:
         console.warning(warning)
-    with checked.store().lock("apply"):
-        state, plan = _planned(checked, console, saved, planfile, targets)
-        if checked.store().settle(state):
-            console.info("State: recorded what an interrupted apply had sent (its journal).")
-        console.out(plan_text(plan, console.colour), end="")
-        stale = refreshed(plan, state)
-        if not plan.has_changes:
-            _refresh_only(checked, state, stale, console)
-            return 0
-        if not force:
-            _refuse_if_unsafe(checked, state, plan)
-        if settings.api_key is None:
-            raise DorasyncError(
-                "DD_API_KEY is not set; apply needs an API key to send "
-                "(plan and validate do not): set DD_API_KEY or DD_API_KEY_FILE"
-            )
-        if saved is None and not auto_approve and not _confirm(console):
-            console.error("Apply cancelled; nothing was sent.")
-            return 1
-        policy = RetryPolicy(
-            max_attempts=max_attempts, run_budget_s=retry_budget, read_timeout_s=request_timeout
-        )
-        report = _send(
-            checked,
-            settings=settings,
-            state=state,
-            plan=plan,
-            console=console,
-            parallelism=parallelism,
-            policy=policy,
-            stale=stale,
-        )
-    return 0 if report.stopped is None and not report.having("failed") else 1
+    return settings
 
 
-def _refresh_only(
-    checked: Checked, state: State, stale: dict[str, Entry], console: Console
+def _client(settings: ApiSettings, policy: RetryPolicy, app_key_for: str | None) -> DoraClient:
+    from dorasync.workflow import connect  # noqa: PLC0415
+
+    return connect(settings, app_key_for=app_key_for, policy=policy)
+
+
+def _deleting(plan: Plan) -> str | None:
+    """What needs the application key in `plan`, if anything does."""
+    deletes = sum(1 for c in plan.pending if c.action.value == "delete")
+    return f"deleting {deletes} event{'s' if deletes != 1 else ''}" if deletes else None
+
+
+def _record_only(
+    checked: Checked, state: State, records: dict[str, Entry | None], digests: int, console: Console
 ) -> None:
-    """Record new digests of unchanged incidents; nothing is sent."""
-    if not stale:
+    """Record what was learnt (what a refresh read, new file digests); nothing is sent."""
+    if not records:
         return
     store = checked.store()
     with store.journal(state) as journal:
-        for key, entry in stale.items():
+        for key, entry in records.items():
             journal.record(key, entry)
-    console.info(
-        f"State: {len(stale)} unchanged incident{'s' if len(stale) != 1 else ''} "
-        f"recorded with their current file digest (nothing sent), in {store.shown}."
-    )
+    if digests:
+        console.info(
+            f"State: {digests} unchanged incident{'s' if digests != 1 else ''} recorded with "
+            f"their current file digest (nothing sent), in {store.shown}."
+        )
+    if len(records) > digests:
+        console.info(f"State: what Datadog holds recorded (nothing sent), in {store.shown}.")
 
 
 def _confirm(console: Console) -> bool:
@@ -173,153 +221,68 @@ def _confirm(console: Console) -> bool:
 def _planned(
     checked: Checked,
     console: Console,
+    state: State,
+    *,
     saved: SavedPlan | None,
     planfile: str | None,
     targets: tuple[str, ...],
-) -> tuple[State, Plan]:
+    prune: bool,
+    found: Refresh | None,
+) -> Plan:
     """The plan to apply: the saved one, once shown to be current, or a new one."""
+    from dorasync.drift import mark  # noqa: PLC0415
     from dorasync.targets import select  # noqa: PLC0415
     from dorasync.workflow import plan_for, verify_saved  # noqa: PLC0415
 
-    # Planned again from the state read under the lock: another apply may have
-    # finished since the incidents were checked.
-    state, plan = plan_for(checked, checked.store().read())
     if saved is None or planfile is None:
-        return state, select(plan, targets)
+        plan = plan_for(checked, state, prune=prune)[1]
+        return select(mark(plan, found) if found else plan, targets)
+    plan = plan_for(checked, state, prune=saved.plan.prune)[1]
     shown = checked.project.settings.config.state
     plan = verify_saved(saved, state, plan, shown=planfile, state_shown=shown)
     console.info(f"Applying {planfile} (saved {saved.saved_at}) as it is, without asking.")
-    return state, plan
-
-
-def _refuse_if_unsafe(checked: Checked, state: State, plan: Plan) -> None:
-    """The safety threshold of dorasync.yaml (README "The safety threshold")."""
-    from dorasync.safety import raise_if_unsafe  # noqa: PLC0415
-
-    safety = checked.project.settings.config.safety
-    raise_if_unsafe(plan, len(state.entries), safety.update_threshold, safety.min_existing)
+    return plan
 
 
 def _send(
     checked: Checked,
-    *,
-    settings: ApiSettings,
-    state: State,
+    client: DoraClient,
     plan: Plan,
+    *,
+    state: State,
     console: Console,
     parallelism: int,
-    policy: RetryPolicy,
-    stale: dict[str, Entry],
+    records: dict[str, Entry | None],
 ) -> Report:
+    """Send the plan's changes; `records` (what a refresh learnt, new digests) go to
+    the journal first, so that the sends recorded after them win."""
     from dorasync.apply import Applier  # noqa: PLC0415
-    from dorasync.client import DoraClient  # noqa: PLC0415
+    from dorasync.commands.summary import Progress, summary  # noqa: PLC0415
 
-    assert settings.api_key is not None
     store = checked.store()
-    client = DoraClient(
-        settings.base_url,
-        settings.api_key,
-        settings.app_key,
-        policy=policy,
-        proxies=settings.proxies,
-        ca_bundle=settings.ca_bundle,
-    )
     changes = plan.pending
-    progress = _Progress(console, len(changes))
+    progress = Progress(console, len(changes))
     endpoint = checked.project.settings.config.endpoint
     with store.journal(state) as journal:
-        for key, entry in stale.items():
+        for key, entry in records.items():
             journal.record(key, entry)
         applier = Applier(
-            client, journal, endpoint, now=_now, on_outcome=progress, parallelism=parallelism
+            client,
+            journal,
+            endpoint,
+            now=_now,
+            on_outcome=progress,
+            parallelism=parallelism,
+            entries=state.entries,
         )
         try:
             report = applier.run(changes)
         except (KeyboardInterrupt, Terminated):
-            _summary(console, applier.report, store.shown, client.counters)
+            summary(console, applier.report, store.shown, client.counters)
             raise
-    _summary(console, report, store.shown, client.counters)
+    summary(console, report, store.shown, client.counters)
     return report
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class _Progress:
-    """A bar on a terminal for more than a few changes; otherwise a line per incident
-    for small applies, a line per 10% for large ones."""
-
-    def __init__(self, console: Console, total: int) -> None:
-        from dorasync.progress import FEW, Bar, is_terminal  # noqa: PLC0415
-
-        self.console, self.total, self.done, self.failed = console, total, 0, 0
-        self.step = max(1, total // 10)
-        wanted = not console.quiet and total > FEW and is_terminal(sys.stderr)
-        self.bar = Bar(total, sys.stderr) if wanted else None
-
-    def __call__(self, outcome: Outcome) -> None:
-        self.done += 1
-        if outcome.result == "failed":
-            # The details are in the summary, with the file and line of each failure.
-            self.failed += 1
-        if self.bar is not None:
-            self.bar.update(self.done, self.failed)
-        elif self.total <= EACH_LINE_UP_TO:
-            self.console.info(f"  {outcome.change.key}: {_verb(outcome)}")
-        elif self.done % self.step == 0 or self.done == self.total:
-            self.console.info(f"  {self.done}/{self.total} done")
-
-
-def _verb(outcome: Outcome) -> str:
-    if outcome.result == "failed":
-        return "failed (see below)"
-    verb = "created" if outcome.change.action.value == "create" else "updated"
-    note = f" ({outcome.message})" if outcome.message else ""
-    return f"{verb}, id {outcome.change.id}{note}"
-
-
-def _failure_text(outcome: Outcome) -> str:
-    """A failed change, next to the file (and line) it came from."""
-    change = outcome.change
-    for problem in outcome.problems:
-        mark = outcome.where(problem)
-        if mark is not None:
-            return (
-                f"{mark.file}:{mark.line}:{mark.col}: {change.key}: Datadog refused it "
-                f"(HTTP {outcome.status}): {problem.detail}"
-            )
-    return f"{change.file}: {change.key}: not sent: {outcome.message}"
-
-
-def _summary(console: Console, report: Report, state_file: str, counters: Counters) -> None:
-    """What was sent, what failed and why, what was not attempted (issue 3)."""
-    sent, failed = report.having("sent"), report.having("failed")
-    skipped = report.having("not attempted")
-    created = sum(1 for o in sent if o.change.action.value == "create")
-    notes = [f"{created} created", f"{len(sent) - created} updated"]
-    delayed = sum(1 for o in sent if o.status == 202)
-    if delayed:
-        notes.append(f"{delayed} accepted with delay (202)")
-    extra = [f"{counters.retries} retries"] if counters.retries else []
-    if counters.rate_limited:
-        extra.append(f"{counters.rate_limited} answers of 429")
-    tail = f"; {', '.join(extra)}" if extra else ""
-    console.out(
-        f"\nApply {'stopped' if report.stopped else 'complete'}: {len(sent)} sent "
-        f"({', '.join(notes)}), {len(failed)} failed, {len(skipped)} not attempted{tail}."
-    )
-    for outcome in failed:
-        console.error(_failure_text(outcome))
-    if report.stopped:
-        console.error(f"stopped early: {report.stopped}")
-    if skipped:
-        names = ", ".join(o.change.key for o in skipped[:20])
-        more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
-        console.err(f"Not attempted: {names}{more}")
-    if failed or skipped:
-        console.out(
-            f"State: {state_file} records every success; run `dorasync plan` to see what is left."
-        )
-    else:
-        console.out(f"State: {state_file} updated.")

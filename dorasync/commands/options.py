@@ -49,3 +49,25 @@ force = click.option(
     is_flag=True,
     help="Apply even above the safety threshold (a share of the state updated at once).",
 )
+
+parallelism = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+
+prune = click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the events of incidents whose file is gone (only those in the state, "
+    "which dorasync sent or imported).",
+)
+
+refresh = click.option(
+    "--refresh",
+    is_flag=True,
+    help="First read every event the state records back from Datadog (DD_APP_KEY), and "
+    "restore what was changed or deleted there.",
+)

@@ -93,9 +93,8 @@ def report(
         raise click.BadParameter(str(exc), param_hint="'--since' / '--until'") from None
     checked = check(ctx.root, now)
     ctx.console.problems(checked.warnings)
-    # Every declared incident counts; once retractions exist (issue 5), a retracted
-    # incident is left out here, as the README says.
-    records = [Record(i.key, i.attributes) for i in checked.incidents]
+    # A retracted incident is not in Datadog's numbers, so it is not in the report.
+    records = [Record(i.key, i.attributes) for i in checked.incidents if not i.retracted]
     if fmt == "html" and bucket is None:
         from dorasync.reporthtml import natural_bucket  # noqa: PLC0415
 

@@ -1,4 +1,5 @@
-"""Shell: `dorasync state list` and `state show KEY`, reading the state file (never writing)."""
+"""Shell: `dorasync state list|show` read the state file; `state rm|mv` edit it, under the
+lock and with a backup, as Terraform's state commands do."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import click
 from dorasync.commands import Context, pass_context
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dorasync.state import Entry, State
 
 
 @click.group()
 def state() -> None:
-    """Read what the state file says was sent, incident by incident.
+    """Read what the state file says was sent, or edit it (rm, mv) without sending.
 
     \b
     Examples:
       dorasync state list
       dorasync state show 2026/2026-11-20-checkout-latency --json
+      dorasync state mv 2026/old-name 2026/new-name
+      dorasync state rm 2025/sent-by-mistake
     """
 
 
@@ -56,13 +61,19 @@ def list_(ctx: Context, patterns: tuple[str, ...], as_json: bool) -> int:
         ctx.console.out(json.dumps(body, indent=2, ensure_ascii=False))
         return 0
     rows = [("KEY", "ID", "FILE", "LAST APPLIED")]
-    rows += [(key, e.id, e.file, e.applied_at) for key, e in entries]
+    rows += [(key, e.id, e.file, _when(e)) for key, e in entries]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows if entries else []:
         padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         ctx.console.out("  ".join([*padded, row[3]]))
     ctx.console.info(_footer(current, shown, len(entries)))
     return 0
+
+
+def _when(entry: Entry) -> str:
+    if entry.retracted_at:
+        return f"{entry.applied_at} (retracted {entry.retracted_at})"
+    return entry.applied_at
 
 
 def _footer(current: State, shown: str, count: int) -> str:
@@ -99,6 +110,7 @@ def show(ctx: Context, key: str, as_json: bool) -> int:
         return 0
     head = {"key": key, "id": entry.id, "file": entry.file, "applied_at": entry.applied_at}
     head |= {"endpoint": entry.endpoint, "fingerprint": entry.fingerprint}
+    head |= {n: v for n in ("retracted_at", "moved_from") if (v := getattr(entry, n))}
     width = max(map(len, [*head, *entry.attributes]))
     for name, value in head.items():
         ctx.console.out(f"{name:<{width}} = {value}")
@@ -121,6 +133,9 @@ def _entry_json(key: str, entry: Entry, *, attributes: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"key": key, "id": entry.id, "file": entry.file}
     body |= {"applied_at": entry.applied_at, "endpoint": entry.endpoint}
     body["fingerprint"] = entry.fingerprint
+    for name in ("retracted_at", "moved_from"):
+        if getattr(entry, name) is not None:
+            body[name] = getattr(entry, name)
     if attributes:
         body["attributes"] = entry.attributes
     return body
@@ -132,3 +147,72 @@ def _unknown(key: str, keys: list[str], shown: str) -> str:
     close = difflib.get_close_matches(key, keys, n=1)
     hint = f"did you mean {close[0]!r}?" if close else "`dorasync state list` lists the keys"
     return f"{shown} has no incident with the key {key!r}; {hint}"
+
+
+@state.command("rm")
+@click.argument("keys", nargs=-1, required=True, metavar="KEY...")
+@pass_context
+def rm(ctx: Context, keys: tuple[str, ...]) -> int:
+    """Forget incidents: remove KEY(s) from the state and leave Datadog alone.
+
+    Their events stay in Datadog. If a file still declares one, the next plan sends
+    it again (the same id, so the same event); if none does, nothing will delete it.
+    The previous state is kept as state.json.backup.
+
+    \b
+    Examples:
+      dorasync state rm 2025/sent-by-mistake
+    """
+    from dorasync.moves import forget  # noqa: PLC0415
+
+    def change(current: State, shown: str) -> dict[str, Entry | None]:
+        return forget(current, list(dict.fromkeys(keys)), shown)
+
+    removed = _edit(ctx, "state rm", change)
+    for key, entry in removed.items():
+        ctx.console.out(f"Removed {key} (id {entry.id}) from the state; Datadog keeps its event.")
+    return 0
+
+
+@state.command("mv")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@pass_context
+def mv(ctx: Context, old: str, new: str) -> int:
+    """Give the incident recorded as OLD the key NEW, keeping its id: after a file was
+    moved or renamed, the plan then updates the same event instead of sending a new one.
+
+    NEW takes OLD's id unless its file sets `id:` itself. The id then lives in the
+    state: for one that lives in the file, write `key: OLD` in the moved file instead.
+    The previous state is kept as state.json.backup.
+
+    \b
+    Examples:
+      git mv incidents/2026/old-name.yaml incidents/2026/new-name.yaml
+      dorasync state mv 2026/old-name 2026/new-name
+    """
+    from dorasync.moves import move  # noqa: PLC0415
+
+    def change(current: State, shown: str) -> dict[str, Entry | None]:
+        return move(current, old, new, shown)
+
+    moved = _edit(ctx, "state mv", change)
+    ctx.console.out(f"Moved {old} to {new}; it keeps the id {moved[old].id}.")
+    return 0
+
+
+def _edit(
+    ctx: Context, operation: str, change: Callable[[State, str], dict[str, Entry | None]]
+) -> dict[str, Entry]:
+    """Change the state under its lock (with a backup); the entries as they were."""
+    from dorasync.project import open_project  # noqa: PLC0415
+
+    project = open_project(ctx.root)
+    store = project.store()
+    with store.lock(operation):
+        current = store.read()
+        changes = change(current, store.shown)
+        before = {k: current.entries[k] for k in changes if k in current.entries}
+        store.write(current.with_entries(changes, current.lineage or ""))
+    ctx.console.info(f"State: {store.shown} written; the previous one is in {store.shown}.backup.")
+    return before
