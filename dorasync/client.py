@@ -23,13 +23,24 @@ from urllib.parse import quote
 import requests
 
 from dorasync import __version__
-from dorasync.errors import DorasyncError
+from dorasync.answers import (
+    UNKNOWN_FATE,
+    ApiError,
+    ApiProblem,
+    Fatal,
+    GaveUp,
+    Rejected,
+    Reply,
+    Stopped,
+    json_of,
+    never_sent,
+    reason,
+    refusal,
+)
 from dorasync.pacing import Pacer, RunBudget, number
 from dorasync.settings import Secret
 
 PATHS = {"failure": "/api/v2/dora/failure", "incident": "/api/v2/dora/incident"}
-# After a timeout or an answer cut short, the server may well have stored the event.
-UNKNOWN_FATE = "(Datadog may have received it; the next apply sends it again, with the same id)"
 # Writes and deletes use the singular path, reads the plural one (API note, "Endpoints").
 FAILURES = "/api/v2/dora/failures"
 SEARCH_LIMIT = 1000  # the most one search answers (API note, "Reads")
@@ -50,52 +61,6 @@ class RetryPolicy:
     max_delay_s: float = 30.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class ApiProblem:
-    """One entry of a JSON:API error answer."""
-
-    detail: str
-    pointer: str | None = None
-
-
-class ApiError(DorasyncError):
-    """Datadog did not accept a request."""
-
-
-class Rejected(ApiError):
-    """The server refused this request (400 and other 4xx); retrying will not help."""
-
-    def __init__(self, status: int, problems: list[ApiProblem]) -> None:
-        self.status, self.problems = status, problems
-        text = "; ".join(p.detail + (f" (at {p.pointer})" if p.pointer else "") for p in problems)
-        super().__init__(f"HTTP {status}: {text or 'no detail given'}")
-
-
-class Fatal(ApiError):
-    """Nothing else in this run can succeed (a wrong key, a wrong URL): stop the run."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
-
-
-class GaveUp(ApiError):
-    """Transient failures outlasted the retry budget."""
-
-
-class Stopped(ApiError):
-    """The run was asked to stop before this request could be (re)sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A successful answer: 200, or 202 when Datadog accepted it while degraded."""
-
-    status: int
-    body: Any
-    attempts: int
 
 
 @dataclass(slots=True)
@@ -240,21 +205,21 @@ class DoraClient:
             return self._backoff(attempt), f"timed out {UNKNOWN_FATE}"
         except requests.ConnectionError as exc:
             # Refused before anything was sent, or dropped after: only then may it be stored.
-            fate = "" if _never_sent(exc) else f" {UNKNOWN_FATE}"
-            return self._backoff(attempt), f"connection failed ({_reason(exc)}){fate}"
+            fate = "" if never_sent(exc) else f" {UNKNOWN_FATE}"
+            return self._backoff(attempt), f"connection failed ({reason(exc)}){fate}"
         except (
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
             # The answer was cut off after its status line: the event may be stored.
-            return self._backoff(attempt), f"the answer was cut off ({_reason(exc)}) {UNKNOWN_FATE}"
+            return self._backoff(attempt), f"the answer was cut off ({reason(exc)}) {UNKNOWN_FATE}"
         except requests.RequestException as exc:
-            raise Fatal(0, f"cannot send to {url}: {_reason(exc)}") from None
+            raise Fatal(0, f"cannot send to {url}: {reason(exc)}") from None
         self.pacer.observe(response.headers)
         status = response.status_code
         if status < 300:
             self.pacer.passed_one()
-            return Reply(status, _json(response), attempt)
+            return Reply(status, json_of(response), attempt)
         if status == 429:
             self.counters.add(rate_limited=1)
             wait = _seconds(response.headers, "X-RateLimit-Reset", "Retry-After")
@@ -264,7 +229,7 @@ class DoraClient:
         if status >= 500:
             wait = _seconds(response.headers, "Retry-After") or self._backoff(attempt)
             return wait, f"HTTP {status} {response.reason}"
-        raise _refusal(status, response, url)
+        raise refusal(status, response, url)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential back-off with jitter, so that workers do not retry in step."""
@@ -279,51 +244,9 @@ class DoraClient:
             raise Stopped("not sent: the run is stopping")
 
 
-def _refusal(status: int, response: requests.Response, url: str) -> ApiError:
-    """The error for a 3xx or 4xx answer other than 429."""
-    problems = _problems(response)
-    detail = problems[0].detail if problems else response.reason
-    if status in (401, 403):
-        return Fatal(
-            status,
-            f"HTTP {status} {detail}: Datadog refused the key; check DD_API_KEY "
-            "(and DD_APP_KEY) and that they belong to the site you send to",
-        )
-    if status < 400 or status in (404, 405):
-        return Fatal(
-            status,
-            f"HTTP {status} from {url}: no DORA API there; check the site "
-            "(DD_SITE, site:) or DORASYNC_API_URL",
-        )
-    return Rejected(status, problems)
-
-
 def _segment(event_id: str) -> str:
     """An id as one path segment: whatever it holds, it cannot reach another path."""
     return quote(event_id, safe="")
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the connection could not even be opened."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if type(seen).__name__ in ("NewConnectionError", "ConnectTimeoutError"):
-            return True
-        seen = (
-            seen.__context__
-            or seen.__cause__
-            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
-        )
-        if seen is exc:
-            break
-    return False
-
-
-def _reason(exc: requests.RequestException) -> str:
-    """A short cause of a connection error (urllib3's full text repeats the URL)."""
-    cause = exc.args[0] if exc.args else exc
-    reason = getattr(cause, "reason", None) or cause
-    return str(reason).split(": ", 1)[-1][:160] or type(exc).__name__
 
 
 def _seconds(headers: Mapping[str, str], *names: str) -> float | None:
@@ -335,28 +258,15 @@ def _seconds(headers: Mapping[str, str], *names: str) -> float | None:
     return None
 
 
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _problems(response: requests.Response) -> list[ApiProblem]:
-    """The `errors` of a JSON:API answer (objects with detail and pointer, or strings)."""
-    body = _json(response)
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        text = response.text.strip()[:300]
-        return [ApiProblem(text or response.reason or f"HTTP {response.status_code}")]
-    out = []
-    for error in errors:
-        if isinstance(error, dict):
-            source = error.get("source") or {}
-            detail = error.get("detail") or error.get("title") or json.dumps(error)
-            out.append(
-                ApiProblem(str(detail), source.get("pointer") if isinstance(source, dict) else None)
-            )
-        else:
-            out.append(ApiProblem(str(error)))
-    return out
+__all__ = [
+    "UNKNOWN_FATE",
+    "ApiError",
+    "ApiProblem",
+    "DoraClient",
+    "Fatal",
+    "GaveUp",
+    "Rejected",
+    "Reply",
+    "RetryPolicy",
+    "Stopped",
+]
