@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dorasync import __version__
@@ -40,10 +40,27 @@ def value_text(name: str, value: Any) -> str:
 
 def plan_text(plan: Plan, colour: bool = False) -> str:
     """The plan as a person reads it: one block per change, then a summary line."""
+    return "".join(plan_chunks(plan, colour))
+
+
+def plan_chunks(plan: Plan, colour: bool = False, size: int = 500) -> Iterator[str]:
+    """plan_text in pieces of about `size` changes, so that a plan of 100k creates is
+    written as it is made rather than held whole in memory first."""
     paint = Painter(colour)
+    pending = plan.pending
+    for start in range(0, len(pending), size):
+        lines = [
+            line
+            for change in pending[start : start + size]
+            for line in _change_lines(change, paint)
+        ]
+        yield "\n".join(lines) + "\n"
+    yield "\n".join(_ending(plan, paint)) + "\n"
+
+
+def _ending(plan: Plan, paint: Painter) -> list[str]:
+    """What follows the changes: orphans, renames, notes, the summary line."""
     lines: list[str] = []
-    for change in plan.pending:
-        lines += _change_lines(change, paint)
     if plan.orphans:
         lines.append(paint.bold("Declared no more (left alone, in Datadog and in the state):"))
         lines += [paint(f"  ? {o.key}  id {o.id}  (was {o.file})", "?") for o in plan.orphans]
@@ -60,7 +77,7 @@ def plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.targets:
         lines.append(paint(partial_note(plan), "!"))
     lines.append(summary(plan))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 ORPHANS_HINT = (

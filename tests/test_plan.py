@@ -135,3 +135,13 @@ def test_json_plan_has_the_documented_shape() -> None:
         },
         "fields": [{"field": "finished_at", "before": None, "after": START + 10**9}],
     }
+
+
+def test_a_large_plan_is_written_in_chunks_that_add_up_to_the_whole_text() -> None:
+    from dorasync.render import plan_chunks  # noqa: PLC0415
+
+    plan = make_plan([incident(f"k{n:04d}") for n in range(1234)], State())
+    chunks = list(plan_chunks(plan, size=500))
+    assert len(chunks) == 4  # three of changes, then the summary
+    assert "".join(chunks) == plan_text(plan)
+    assert plan_text(plan).count("\n  + k") == 1233

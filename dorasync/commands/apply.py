@@ -92,7 +92,7 @@ def apply(
     from dorasync.apply import refreshed  # noqa: PLC0415 - keep `dorasync --help` fast
     from dorasync.client import RetryPolicy  # noqa: PLC0415
     from dorasync.commands.refresh import read_with  # noqa: PLC0415
-    from dorasync.render import plan_text  # noqa: PLC0415
+    from dorasync.render import plan_chunks  # noqa: PLC0415
     from dorasync.workflow import check, load_saved, why_unsafe  # noqa: PLC0415
 
     console = ctx.console
@@ -122,7 +122,8 @@ def apply(
             prune=prune,
             found=found,
         )
-        console.out(plan_text(plan, console.colour), end="")
+        for chunk in plan_chunks(plan, console.colour):
+            console.out(chunk, end="")
         stale = refreshed(plan, current)
         records: dict[str, Entry | None] = {**(found.changes if found else {}), **stale}
         if not plan.has_changes:

@@ -26,7 +26,7 @@ def emit(
     `effect` is the plan's impact on the report, shown after the plan."""
     from dorasync.impact import impact_data, impact_markdown, impact_text  # noqa: PLC0415
     from dorasync.markdown import LIMIT, plan_markdown  # noqa: PLC0415
-    from dorasync.render import plan_text  # noqa: PLC0415
+    from dorasync.render import plan_chunks  # noqa: PLC0415
     from dorasync.reportjson import dumps  # noqa: PLC0415
     from dorasync.savedplan import plan_document  # noqa: PLC0415
 
@@ -45,5 +45,7 @@ def emit(
         text = plan_markdown(plan, unsafe=unsafe, shown=shown, limit=LIMIT - len(section))
         ctx.console.out(text + section, end="")
     else:
-        text = plan_text(plan, ctx.console.colour)
-        ctx.console.out(text + ("\n" + impact_text(effect) if effect else ""), end="")
+        for chunk in plan_chunks(plan, ctx.console.colour):
+            ctx.console.out(chunk, end="")
+        if effect:
+            ctx.console.out("\n" + impact_text(effect), end="")
