@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -81,6 +81,12 @@ def fingerprint(attributes: Mapping[str, Any]) -> str:
 
 def dumps(state: State, version: str) -> str:
     """The state as the text of its file: sorted, indented, newline-terminated."""
+    return "".join(chunks(state, version))
+
+
+def chunks(state: State, version: str) -> Iterator[str]:
+    """The text of dumps() in pieces, so that a state of 100k incidents can be written
+    to its file without first being held whole in memory."""
     body = {
         "format_version": FORMAT_VERSION,
         "lineage": state.lineage,
@@ -88,7 +94,9 @@ def dumps(state: State, version: str) -> str:
         "dorasync_version": version,
         "incidents": {key: entry.to_json() for key, entry in sorted(state.entries.items())},
     }
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
+    yield from encoder.iterencode(body)
+    yield "\n"
 
 
 def loads(text: str, shown: str) -> State:

@@ -16,14 +16,14 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
-from dorasync.state import Entry, State, StateError, dumps, loads
+from dorasync.state import Entry, State, StateError, chunks, loads
 
 FSYNC_EVERY = 64  # journal records between fsyncs: a crash loses at most these, all re-sendable
 
@@ -150,10 +150,9 @@ class StateStore:
 
     def write(self, state: State) -> None:
         """Replace the state file atomically, keeping the previous one as the backup."""
-        text = dumps(state, __version__)
         if self.path.exists():
-            _atomic_write(self.backup_path, self.path.read_bytes())
-        _atomic_write(self.path, text.encode("utf-8"))
+            _atomic_write(self.backup_path, _copy_of(self.path))
+        _atomic_write(self.path, chunks(state, __version__))
 
     @contextlib.contextmanager
     def lock(self, operation: str) -> Iterator[LockInfo]:
@@ -262,10 +261,26 @@ class Journal:
             self.unsynced = 0
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _copy_of(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            yield block
+
+
+def _atomic_write(path: Path, pieces: Iterable[str | bytes]) -> None:
+    """Write `pieces` to a temp file beside `path`, fsync it, and rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with tmp.open("wb") as handle:
-        handle.write(data)
+        batch: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                handle.write(piece)
+                continue
+            batch.append(piece)
+            if len(batch) >= 4096:  # the encoder yields many tiny strings: write in runs
+                handle.write("".join(batch).encode("utf-8"))
+                batch.clear()
+        handle.write("".join(batch).encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
