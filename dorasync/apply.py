@@ -144,6 +144,7 @@ class Applier:
     def _record(self, change: Change, status: int) -> None:
         attributes = dict(change.attributes)
         digest = change.incident.digest if change.incident else ""
+        old = self.entries.get(change.key)
         entry = Entry(
             id=change.id,
             file=change.file,
@@ -152,6 +153,8 @@ class Applier:
             digest=digest,
             endpoint=self.endpoint,
             applied_at=self.now(),
+            # An id kept by `state mv` must survive every later update of the incident.
+            moved_from=old.moved_from if old and old.id == change.id else None,
         )
         with self.lock:
             self.journal.record(change.key, entry)

@@ -46,7 +46,9 @@ def refresh(state: State, reads: Mapping[str, Remote | None]) -> Refresh:
     for key in sorted(reads):
         entry, remote = state.entries[key], reads[key]
         if remote is None:
-            changes[key] = None
+            # Gone from Datadog. An entry whose id `state mv` kept stays, emptied, so
+            # that the restoring send keeps that id; any other leaves the state.
+            changes[key] = _emptied(entry) if entry.moved_from else None
             drift.append(Drift(key, entry.id, deleted=True))
             continue
         fields = differences(entry.attributes, remote)
@@ -60,6 +62,11 @@ def refresh(state: State, reads: Mapping[str, Remote | None]) -> Refresh:
         )
         drift.append(Drift(key, entry.id, deleted=False, fields=fields))
     return Refresh(changes, tuple(drift), len(reads))
+
+
+def _emptied(entry: Entry) -> Entry:
+    attributes = {"id": entry.id}
+    return replace(entry, attributes=attributes, fingerprint=fingerprint(attributes), digest="")
 
 
 def mark(plan: Plan, found: Refresh) -> Plan:

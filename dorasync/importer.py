@@ -24,7 +24,7 @@ from dorasync.incidents import Source, build
 from dorasync.loader import source_digest
 from dorasync.model import Incident
 from dorasync.project import Project
-from dorasync.remote import BadRead, Remote, differences, read_item
+from dorasync.remote import BadRead, Remote, differences, item_id, read_item
 from dorasync.state import Entry, State, fingerprint
 from dorasync.statestore import Journal
 from dorasync.timestamps import NS_PER_S, format_ns
@@ -41,6 +41,7 @@ class Found:
 
     items: dict[str, Any] = field(default_factory=dict)
     requests: int = 0
+    unusable: int = 0
 
 
 def collect(
@@ -77,9 +78,38 @@ def collect(
             windows += [(middle, end), (start, middle)]  # the older half first
             continue
         for item in items:
-            event_id = item.get("id") if isinstance(item, dict) else None
-            found.items.setdefault(str(event_id), item)
+            event_id = item_id(item)
+            if event_id is None:
+                found.unusable += 1  # counted and reported, never stored under "None"
+            elif _started_within(item, since_ns, until_ns):
+                found.items.setdefault(event_id, item)
     return found
+
+
+def _started_within(item: Any, since_ns: int, until_ns: int) -> bool:
+    """The window is since <= started_at < until; a search's bounds are whole seconds,
+    both included, so what it returns on the edges is sorted out here."""
+    try:
+        started = read_item(item).attributes["started_at"]
+    except BadRead:
+        return True  # kept, so that the import reports why it cannot take it
+    return bool(since_ns <= started < until_ns)
+
+
+def _publish(path: Path, data: bytes) -> None:
+    """Write a new file whole or not at all: an import killed midway must not leave an
+    empty incident file that every later command refuses. The text goes to a dot-file
+    (skipped by the walk), is fsynced, then linked under its name: link, unlike
+    rename, fails if the name exists, so no file is ever overwritten."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass(slots=True)
@@ -155,8 +185,11 @@ class Importer:
             self.outcome.skipped.append((remote.id, problem or "cannot be written"))
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "xb") as handle:  # "x": never over a file, even one made just now
-            handle.write(data)
+        try:
+            _publish(path, data)
+        except FileExistsError:
+            self.outcome.skipped.append((remote.id, f"{shown} exists already and is left as it is"))
+            return
         self._record(incident)
         self.outcome.written.append((shown, remote.id))
 

@@ -64,7 +64,7 @@ class Reader:
         item = self.client.get_failure(event_id)
         if item is None:
             return None
-        remote = read_item(item)
+        remote = read_item(item, asked=event_id)
         if remote.id != event_id:
             raise BadRead(f"asked for event {event_id}, Datadog answered with {remote.id}")
         return remote

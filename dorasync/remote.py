@@ -45,33 +45,52 @@ class Remote:
     units: Mapping[str, int] = field(default_factory=dict)
 
 
-def read_item(item: object) -> Remote:
+def item_id(item: object, asked: str | None = None) -> str | None:
+    """An event's id in a read answer: `data.id` (the spec's read model), else an id
+    inside its attributes (as it was sent), else the id that was asked for."""
+    if not isinstance(item, Mapping):
+        return None
+    attributes = item.get("attributes")
+    for candidate in (
+        item.get("id"),
+        attributes.get("id") if isinstance(attributes, Mapping) else None,
+        asked,
+    ):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    return None
+
+
+def read_item(item: object, asked: str | None = None) -> Remote:
     """A `data` item of a read answer ({"id", "type", "attributes"}) as a Remote."""
-    if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+    event_id = item_id(item, asked)
+    if event_id is None or not isinstance(item, Mapping):
         raise BadRead(f"a read answer holds {str(item)[:80]!r}, not an event with an id")
     raw = item.get("attributes")
     if not isinstance(raw, Mapping):
-        raise BadRead(f"event {item['id']}: the answer has no attributes")
-    attributes: dict[str, Any] = {"id": item["id"]}
+        raise BadRead(f"event {event_id}: the answer has no attributes")
+    attributes: dict[str, Any] = {"id": event_id}
     units: dict[str, int] = {}
     for name in KNOWN:
         value = raw.get(name)
         if value is None or value in ("", [], {}):
             continue  # absent: dorasync never sends an empty value
         if name in TIMES:
-            attributes[name], units[name] = _time(item["id"], name, value)
+            attributes[name], units[name] = _time(event_id, name, value)
         else:
             attributes[name] = value
     if "started_at" not in attributes:
-        raise BadRead(f"event {item['id']}: the answer has no started_at")
-    return Remote(item["id"], attributes, units)
+        raise BadRead(f"event {event_id}: the answer has no started_at")
+    return Remote(event_id, attributes, units)
 
 
 def _time(event_id: str, name: str, value: object) -> tuple[int, int]:
     """Nanoseconds and the precision the server wrote them with."""
     try:
         if isinstance(value, int) and not isinstance(value, bool):
-            return epoch_to_ns(value), 1
+            # An epoch read back keeps the precision of its unit (s, ms or ns).
+            ns = epoch_to_ns(value)
+            return ns, ns // value if value else 1
         if isinstance(value, str):
             fraction = _FRACTION.search(value)
             digits = min(len(fraction.group(1)), 9) if fraction else 0
@@ -82,8 +101,16 @@ def _time(event_id: str, name: str, value: object) -> tuple[int, int]:
 
 
 def differences(sent: Mapping[str, Any], remote: Remote) -> tuple[FieldChange, ...]:
-    """Each attribute where Datadog differs from what was sent, before = Datadog's."""
-    names = sorted((set(sent) | set(remote.attributes)) - {"id"})
+    """Each attribute where Datadog differs from what was sent, before = Datadog's.
+
+    The times are always compared (an incident re-opened in Datadog has lost its
+    finished_at). Any other field only when the read reports it and dorasync sent it:
+    a server that does not echo custom_tags, or fills in a team of its own, must not
+    look like drift on every refresh, restored by a send that changes nothing."""
+    names = sorted(
+        (set(TIMES) | (set(sent) & set(remote.attributes)))
+        & (set(sent) | set(remote.attributes)) - {"id"}
+    )
     return tuple(
         FieldChange(name, remote.attributes.get(name), sent.get(name))
         for name in names

@@ -26,7 +26,9 @@ def item(**attributes: Any) -> dict[str, Any]:
         ("2026-11-20T13:02:00.123Z", 1_795_179_720_123_000_000, 10**6),
         ("2026-11-20T15:02:00.5+02:00", 1_795_179_720_500_000_000, 10**8),
         ("2026-11-20T13:02:00.123456789Z", SENT_NS, 1),
-        (1_795_179_720, 1_795_179_720_000_000_000, 1),
+        (1_795_179_720, 1_795_179_720_000_000_000, 10**9),
+        (1_795_179_720_123, 1_795_179_720_123_000_000, 10**6),
+        (1_795_179_720_123_456_789, SENT_NS, 1),
     ],
 )
 def test_a_read_time_becomes_nanoseconds_with_the_precision_it_was_written_at(
@@ -91,10 +93,14 @@ def test_an_event_read_at_seconds_precision_has_not_drifted() -> None:
 
 def test_a_field_changed_in_datadog_is_a_difference_with_datadogs_value_before() -> None:
     remote = read_item(item(name="renamed in the UI", services=["checkout", "cart"]))
-    sent = {"id": "id-a-0123456789", "started_at": SENT_NS, "services": ["checkout"], "env": "prod"}
+    sent = {
+        "id": "id-a-0123456789",
+        "started_at": SENT_NS,
+        "services": ["checkout"],
+        "name": "Checkout slow",
+    }
     assert differences(sent, remote) == (
-        FieldChange("env", None, "prod"),
-        FieldChange("name", "renamed in the UI", None),
+        FieldChange("name", "renamed in the UI", "Checkout slow"),
         FieldChange("services", ["checkout", "cart"], ["checkout"]),
     )
     kept = merged(sent, remote)
@@ -107,21 +113,47 @@ def test_a_field_changed_in_datadog_is_a_difference_with_datadogs_value_before()
     }
 
 
+def test_a_field_the_server_does_not_echo_or_adds_itself_is_no_drift() -> None:
+    """A server that leaves out custom_tags, or fills in a team from its catalogue,
+    would otherwise show drift on every refresh that no send can repair."""
+    remote = read_item(item(started_at="2026-11-20T13:02:00.123456789Z", team="catalogue"))
+    sent = {
+        "id": "id-a-0123456789",
+        "started_at": SENT_NS,
+        "services": ["checkout"],
+        "custom_tags": ["cause:config"],
+    }
+    assert differences(sent, remote) == ()
+
+
+def test_an_incident_reopened_in_datadog_is_drift_in_finished_at() -> None:
+    remote = read_item(item())
+    sent = {
+        "id": "id-a-0123456789",
+        "started_at": 1_795_179_720_000_000_000,
+        "services": ["checkout"],
+        "finished_at": 1_795_183_500_000_000_000,
+    }
+    assert differences(sent, remote) == (
+        FieldChange("finished_at", None, 1_795_183_500_000_000_000),
+    )
+
+
 def test_refresh_removes_deleted_events_and_records_changed_ones_for_the_plan() -> None:
     a, b, c = incident("a"), incident("b"), incident("c")
     state = state_of(a, b, c)
-    changed = Remote(b.id, {**b.attributes, "name": "edited"}, {"started_at": 10**9})
+    changed = Remote(b.id, {**b.attributes, "services": ["edited"]}, {"started_at": 10**9})
     found = refresh(state, {"a": None, "b": changed, "c": Remote(c.id, dict(c.attributes))})
     assert [(d.key, d.deleted) for d in found.drift] == [("a", True), ("b", False)]
     entry_b = found.changes["b"]
     assert found.changes["a"] is None
     assert entry_b is not None
-    assert (entry_b.attributes["name"], entry_b.digest) == ("edited", "")
+    assert (entry_b.attributes["services"], entry_b.digest) == (["edited"], "")
     plan = mark(make_plan([a, b, c], found.apply_to(state)), found)
     restores = {ch.key: (ch.action, ch.cause) for ch in plan.pending}
     assert restores == {"a": (Action.CREATE, Cause.DRIFT), "b": (Action.UPDATE, Cause.DRIFT)}
     (update,) = [ch for ch in plan.pending if ch.key == "b"]
-    assert update.fields == (FieldChange("name", "edited", None),)
+    assert update.fields == (FieldChange("services", ["edited"], ["checkout"]),)
 
 
 def test_a_refresh_that_finds_nothing_changes_nothing() -> None:

@@ -252,3 +252,50 @@ def test_an_emulator_seeded_from_the_command_line_can_be_imported_and_refreshed_
     assert run("-C", project.root, "import", "--from", "2026-01-01", env=env).code == 0
     result = run("-C", project.root, "plan", "--refresh", "--detailed-exitcode", env=env)
     assert (result.code, result.out) == (0, "No changes: 12 incidents match the state.\n")
+
+
+def test_an_event_at_the_next_midnight_is_outside_a_window_that_ends_that_day(
+    project: ProjectDir, run: Runner, keyed: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    """--to 2026-01-01 is the end of that day: since <= started_at < until."""
+    emulator = keyed(seed_file=seeded(tmp_path, 3, spacing_s=43_200))  # 00:00, 12:00, next 00:00
+    result = run(
+        "-C",
+        project.root,
+        "import",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-01",
+        env=env_for(emulator),
+    )
+    assert result.code == 0, result.err
+    assert "Read 2 events" in result.out
+    imported = {e["id"] for e in read_json(project.state_path)["incidents"].values()}
+    assert imported == {"seeded-event-00000", "seeded-event-00001"}
+
+
+def test_an_id_given_only_inside_the_attributes_is_the_events_id() -> None:
+    from dorasync.remote import item_id, read_item  # noqa: PLC0415
+
+    inside = {
+        "type": "dora_failure",
+        "attributes": {"id": "event-inside-0001", "started_at": "2026-01-01T00:00:00Z"},
+    }
+    assert item_id(inside) == "event-inside-0001"
+    assert item_id({"attributes": {}}, asked="asked-for-00000001") == "asked-for-00000001"
+    assert item_id({"attributes": {}}) is None
+    assert read_item(inside).id == "event-inside-0001"
+
+
+def test_a_file_is_published_whole_or_not_at_all_and_never_over_another(tmp_path: Path) -> None:
+    from dorasync.importer import _publish  # noqa: PLC0415
+
+    target = tmp_path / "2026" / "event.yaml"
+    target.parent.mkdir()
+    _publish(target, b"services: [a]\n")
+    assert target.read_bytes() == b"services: [a]\n"
+    with pytest.raises(FileExistsError):
+        _publish(target, b"other\n")
+    assert target.read_bytes() == b"services: [a]\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["event.yaml"]

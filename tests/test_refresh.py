@@ -188,3 +188,24 @@ def test_the_keys_never_appear_in_what_reads_deletes_and_imports_print_or_write(
         if file.is_file():
             assert API_KEY.encode() not in file.read_bytes()
             assert APP_KEY.encode() not in file.read_bytes()
+
+
+def test_when_datadog_has_none_of_the_events_refresh_and_apply_stop_unless_forced(
+    applied: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    """A wrong site looks like a purge: every read answers 404. Recording that would empty
+    the state, and apply --refresh would send the whole history to the wrong Datadog."""
+    state_before = applied.state_path.read_bytes()
+    emulator.reset()
+    refreshed = run("-C", applied.root, "refresh", env=api_env)
+    assert refreshed.code == 1
+    assert "Datadog has none of the" in refreshed.err
+    assert "again with --force" in refreshed.err
+    assert applied.state_path.read_bytes() == state_before
+    applied_again = run("-C", applied.root, "apply", "--refresh", "--auto-approve", env=api_env)
+    assert applied_again.code == 1
+    assert emulator.failures() == {}
+    assert applied.state_path.read_bytes() == state_before
+    forced = run("-C", applied.root, "refresh", "--force", env=api_env)
+    assert forced.code == 0
+    assert read_json(applied.state_path)["incidents"] == {}

@@ -64,6 +64,13 @@ def test_state_mv_keeps_the_id_across_a_rename(
     assert run("-C", applied.root, "apply", "--auto-approve", env=api_env).code == 0
     assert emulator.failures()[str(event)]["severity"] == "SEV-3"
     assert set(emulator.failures()) == {str(e["id"]) for e in entries(applied).values()}
+    # And every later edit too: the kept id survives the updates it was kept for.
+    path.write_text(path.read_text() + "version: v9.0.1\n")
+    again = run("-C", applied.root, "plan")
+    assert "the id changes" not in again.out
+    assert run("-C", applied.root, "apply", "--auto-approve", env=api_env).code == 0
+    assert emulator.failures()[str(event)]["version"] == "v9.0.1"
+    assert set(emulator.failures()) == {str(e["id"]) for e in entries(applied).values()}
 
 
 def test_a_key_in_the_moved_file_keeps_the_id_too(

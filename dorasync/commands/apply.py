@@ -110,7 +110,11 @@ def apply(
         if checked.store().settle(state):
             console.info("State: recorded what an interrupted apply had sent (its journal).")
         client = _client(settings, policy, "--refresh (reading events back)") if refresh else None
-        found = read_with(client, state, targets, parallelism, console) if client else None
+        found = (
+            read_with(client, state, targets, parallelism, console, refuse=not force)
+            if client
+            else None
+        )
         current = found.apply_to(state) if found else state
         plan = _planned(
             checked,

@@ -84,7 +84,12 @@ def import_(ctx: Context, *, since: str, until: str | None, query: str | None) -
         f"({found.requests} search{'es' if found.requests != 1 else ''})."
     )
     _report(ctx.console, outcome, checked.project.settings.config.incidents, store.shown)
-    return 1 if outcome.skipped else 0
+    if found.unusable:
+        ctx.console.error(
+            f"{found.unusable} event{'s' if found.unusable != 1 else ''} read had "
+            "no id anywhere in the answer, and were left out"
+        )
+    return 1 if outcome.skipped or found.unusable else 0
 
 
 def _report(console: Console, outcome: Outcome, folder: str, state: str) -> None:

@@ -26,8 +26,13 @@ _QUIETLY_UP_TO = 100  # reads; above, a line per 10%
     metavar="KEY_OR_GLOB",
     help="Only the incidents in the state with this key or file (globs: '2026/*'); repeatable.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Record it even when Datadog has none of the events read (a purge, not a wrong site).",
+)
 @pass_context
-def refresh(ctx: Context, *, parallelism: int, targets: tuple[str, ...]) -> int:
+def refresh(ctx: Context, *, parallelism: int, targets: tuple[str, ...], force: bool) -> int:
     """Read every event the state records back from Datadog and record what it holds.
 
     An event deleted in Datadog leaves the state, one changed there is recorded as it
@@ -57,7 +62,7 @@ def refresh(ctx: Context, *, parallelism: int, targets: tuple[str, ...]) -> int:
     store = project.store()
     with store.lock("refresh"):
         state = store.read()
-        found = read_with(client, state, targets, parallelism, ctx.console)
+        found = read_with(client, state, targets, parallelism, ctx.console, refuse=not force)
         if found.changes:
             with store.journal(state) as journal:
                 for key, entry in found.changes.items():
@@ -73,12 +78,21 @@ def refresh(ctx: Context, *, parallelism: int, targets: tuple[str, ...]) -> int:
 
 
 def read_with(
-    client: DoraClient, state: State, targets: tuple[str, ...], parallelism: int, console: Console
+    client: DoraClient,
+    state: State,
+    targets: tuple[str, ...],
+    parallelism: int,
+    console: Console,
+    *,
+    refuse: bool = False,
 ) -> Refresh:
     """Read back the events of the state (those `targets` match, if any), saying how
-    far it got and what drifted."""
+    far it got and what drifted. With `refuse`, a read where every event is missing
+    stops the run: a wrong site or URL would otherwise empty the state and send every
+    incident again to a Datadog that never had them."""
     from dorasync.commands.summary import drift_summary  # noqa: PLC0415
-    from dorasync.refresh import Reader, read_back  # noqa: PLC0415
+    from dorasync.errors import DorasyncError  # noqa: PLC0415
+    from dorasync.refresh import Reader, all_missing, read_back  # noqa: PLC0415
     from dorasync.targets import matches  # noqa: PLC0415
 
     keys = [
@@ -95,4 +109,11 @@ def read_with(
 
     found = read_back(Reader(client, parallelism, progress), state, keys)
     drift_summary(console, found)
+    if refuse and all_missing(found):
+        raise DorasyncError(
+            f"Datadog has none of the {found.read} events read back, which a wrong site "
+            "(DD_SITE, site:) or DORASYNC_API_URL explains better than a purge; nothing was "
+            "written and nothing was sent. If they really were all deleted there, run it "
+            "again with --force"
+        )
     return found
