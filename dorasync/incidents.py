@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from dorasync.config import Settings
 from dorasync.errors import Problem
 from dorasync.ids import derive_id
+from dorasync.links import CausedBy, Remediation, link_checks
 from dorasync.model import (
     FIELDS,
     GitInfo,
@@ -21,7 +22,12 @@ from dorasync.model import (
 from dorasync.problems import Known, problems_of
 from dorasync.yamlsource import Document, Mark
 
-_KNOWN: Known = {(): FIELDS, ("git",): tuple(GitInfo.model_fields)}
+_KNOWN: Known = {
+    (): FIELDS,
+    ("git",): tuple(GitInfo.model_fields),
+    ("caused_by",): tuple(CausedBy.model_fields),
+    ("remediation",): tuple(Remediation.model_fields),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +79,9 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     except ValidationError as exc:
         return None, sorted(problems_of(exc, locate, _KNOWN))
     problems = []
-    for name, message, is_error in cross_checks(spec, now_ns):
-        mark = locate((name,), False)
+    checks = cross_checks(spec, now_ns) + link_checks(spec.caused_by, spec.remediation)
+    for name, message, is_error in checks:
+        mark = locate(tuple(name.split(".")), False)
         problems.append(
             Problem(
                 mark.file, mark.line, mark.col, name, message, "error" if is_error else "warning"
@@ -85,10 +92,19 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     key = spec.key or source.path_key
     event_id = spec.id or derive_id(settings.config.namespace, key)
     attributes = spec.attributes(event_id)
-    marks = {name: locate((name,), False) for name in (*attributes, "key", "retracted")}
+    names = (*attributes, "key", "retracted", "caused_by", "remediation")
+    marks = {name: locate((name,), False) for name in names}
     retracted = bool(spec.retracted)
     incident = Incident(
-        key, event_id, file, attributes, marks, source.digest, retracted, spec.retracted_reason
+        key,
+        event_id,
+        file,
+        attributes,
+        marks,
+        source.digest,
+        retracted,
+        spec.retracted_reason,
+        spec.link(),
     )
     return incident, problems
 

@@ -169,7 +169,9 @@ def test_the_json_plan_carries_cause_reason_prune_and_renames() -> None:
 def test_a_saved_plan_keeps_prune_causes_and_renames() -> None:
     state = state_of(incident("a"), incident("old"), incident("gone", name="g"))
     plan = make_plan([retracted("a"), incident("new")], state, prune=True)
-    saved = SavedPlan(plan, "L", 1, Inputs({"dorasync.yaml": "sha256:" + "0" * 64}), "2026-11-26T09:00:00Z")
+    saved = SavedPlan(
+        plan, "L", 1, Inputs({"dorasync.yaml": "sha256:" + "0" * 64}), "2026-11-26T09:00:00Z"
+    )
     again = loads(dumps(saved), "plan.json").plan
     assert again.prune is True
     assert again.renames == plan.renames
