@@ -137,6 +137,9 @@ class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     namespace: Annotated[uuid.UUID, BeforeValidator(_namespace)]
     incidents: Inside = "incidents"
+    # Optional deployment events as files (README "Deployments"); a missing folder
+    # means none, unless dorasync.yaml names it.
+    deployments: Inside = "deployments"
     state: StateFile = ".dorasync/state.json"
     site: Annotated[str, BeforeValidator(check_site)] = "datadoghq.com"
     endpoint: Literal["failure", "incident"] = "failure"

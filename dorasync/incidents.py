@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -68,9 +68,9 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
             )
         ]
     declared: dict[str, Any] = doc.value
-    locate = _locator(declared, doc, settings)
+    locate = locator(declared, doc, settings)
     merged = merge(settings.defaults, declared)
-    if "git" not in declared and not _complete_git(merged.get("git")):
+    if "git" not in declared and not complete_git(merged.get("git")):
         # A default `git: {repository_url: ...}` is for incidents that name a commit;
         # it must not make every other incident invalid (README "Defaults").
         merged.pop("git", None)
@@ -109,11 +109,11 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     return incident, problems
 
 
-def _complete_git(value: Any) -> bool:
+def complete_git(value: Any) -> bool:
     return isinstance(value, dict) and all(value.get(k) for k in GitInfo.model_fields)
 
 
-def _locator(declared: Mapping[str, Any], doc: Document, settings: Settings) -> Any:
+def locator(declared: Mapping[str, Any], doc: Document, settings: Settings) -> Any:
     def locate(loc: tuple[str | int, ...], key: bool) -> Mark:
         """Point at the file, unless only the defaults wrote this field."""
         if loc and not _has(declared, loc) and _has(settings.defaults, loc):
@@ -130,11 +130,24 @@ def _has(values: Mapping[str, Any], loc: tuple[str | int, ...]) -> bool:
     return loc[1] in first
 
 
-def check_unique(incidents: Iterable[Incident]) -> list[Problem]:
+class Identified(Protocol):
+    """An incident or a deployment: what uniqueness is checked on."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def marks(self) -> Mapping[str, Mark]: ...
+
+
+def check_unique(incidents: Sequence[Identified]) -> list[Problem]:
     """Keys and ids are unique within a project: a duplicate names both files."""
     problems = []
     for what in ("key", "id"):
-        first: dict[str, Incident] = {}
+        first: dict[str, Identified] = {}
         for incident in incidents:
             value = getattr(incident, what)
             other = first.setdefault(value, incident)

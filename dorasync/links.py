@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from dorasync.text import Text, check_text, user_error
 
 PATCH_TYPE = "dora_deployment_patch_request"
+DEPLOYMENTS = "/api/v2/dora/deployments"
 REMEDIATION_TYPES = ("rollback", "rollforward")
 BY_VERSION = ("service", "env", "version")
 # Deployment ids are Datadog's or a CI's, not dorasync's: the recorded ones
@@ -174,6 +176,12 @@ def patch_body(link: Mapping[str, Any], *, mark: bool) -> tuple[str | None, dict
         data["id"] = deployment["id"]
     data["attributes"] = attributes
     return deployment.get("id"), {"data": data}
+
+
+def patch_path(target: str | None) -> str:
+    """The path of a PATCH: by id (one escaped segment, which cannot reach another
+    path), or the by-version form."""
+    return DEPLOYMENTS + ("" if target is None else "/" + quote(target, safe=""))
 
 
 def deployment_text(deployment: Mapping[str, Any]) -> str:

@@ -151,6 +151,8 @@ def _flag(value: object) -> bool:
 
 
 Timestamp = Annotated[int, BeforeValidator(_timestamp)]
+EventId = Annotated[str, BeforeValidator(_event_id)]
+Key = Annotated[str, BeforeValidator(lambda v: check_text(v, 512))]
 Services = Annotated[
     list[Annotated[str, BeforeValidator(_name)]],
     BeforeValidator(_a_list("checkout")),
@@ -191,8 +193,8 @@ class IncidentSpec(BaseModel):
     version: Text | None = None
     git: GitInfo | None = None
     custom_tags: Tags | None = None
-    id: Annotated[str, BeforeValidator(_event_id)] | None = None
-    key: Annotated[str, BeforeValidator(lambda v: check_text(v, 512))] | None = None
+    id: EventId | None = None
+    key: Key | None = None
     # Not sent: a retracted incident is deleted from Datadog, and its file stays as
     # the record of what was retracted and why (issue 5).
     retracted: Annotated[bool, BeforeValidator(_flag)] | None = None

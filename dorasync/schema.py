@@ -248,6 +248,10 @@ def config_schema() -> Schema:
                 "pattern": uuid,
             },
             "incidents": _text("The incidents folder, relative to this file.", default="incidents"),
+            "deployments": _text(
+                "The folder of deployment files (optional; none when it is missing).",
+                default="deployments",
+            ),
             "state": _text("The state file.", default=".dorasync/state.json"),
             "site": {"description": "The Datadog site; DD_SITE overrides.", "enum": list(SITES)},
             "endpoint": {

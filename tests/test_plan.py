@@ -120,9 +120,19 @@ def test_json_plan_has_the_documented_shape() -> None:
     )
     body = plan_json(plan)
     assert body["format_version"] == 1
-    assert body["summary"] == {"create": 1, "update": 1, "delete": 0, "no-op": 0, "orphaned": 0}
+    none = {"create": 0, "update": 0, "delete": 0, "no-op": 0}
+    assert body["summary"] == {
+        "create": 1,
+        "update": 1,
+        "delete": 0,
+        "no-op": 0,
+        "orphaned": 0,
+        "deployments": none,
+        "links": none,
+    }
     update = next(c for c in body["changes"] if c["action"] == "update")
     assert update == {
+        "kind": "incident",
         "action": "update",
         "key": "a",
         "id": "id-a-0123456789",
