@@ -110,16 +110,14 @@ def describe(change: Change) -> list[str]:
             Cause.PRUNED: "the incident's file is gone, and --prune takes its link back",
         }.get(change.cause, "the incident names it no more")
         return [f"unmark deployment {target}: not a change failure ({why})"]
-    how = remediation_text(link.get("remediation"))
-    lines = [f"mark deployment {target} as change failure" + (f" ({how})" if how else "")]
+    notes = [remediation_text(link.get("remediation"))]
     for field in change.fields:
-        if field.field == "remediation" and field.before and field.after:
-            lines[0] += f", was {remediation_text(field.before)}"
-        elif field.field == "remediation" and field.before:
-            lines[0] += (
-                f", was {remediation_text(field.before)}: a PATCH without a remediation "
-                "may leave that one in Datadog"
-            )
+        if field.field == "remediation" and field.before:
+            notes.append(f"was {remediation_text(field.before)}")
+        if field.field == "remediation" and field.before and not field.after:
+            notes.append("a PATCH without a remediation may leave that one in Datadog")
+    how = ", ".join(note for note in notes if note)
+    lines = [f"mark deployment {target} as change failure" + (f" ({how})" if how else "")]
     old = moved_from(change)
     if old is not None:
         lines.append(
