@@ -23,8 +23,8 @@ def validate(ctx: Context, paths: tuple[str, ...]) -> int:
     """
     import time  # noqa: PLC0415 - keep `dorasync --help` fast
 
-    from dorasync.errors import InvalidInput  # noqa: PLC0415
     from dorasync.deploymentfiles import is_deployment_file, load_deployments  # noqa: PLC0415
+    from dorasync.errors import InvalidInput  # noqa: PLC0415
     from dorasync.loader import load  # noqa: PLC0415
     from dorasync.project import open_project  # noqa: PLC0415
 
