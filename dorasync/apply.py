@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Reply, Stopped
 from dorasync.deployclient import patch_deployment, send_deployment
+from dorasync.journal import Journal
 from dorasync.linkplan import moved_from
 from dorasync.model import Incident
 from dorasync.plan import Action, Cause, Change, Kind, Plan
 from dorasync.state import Entry, State, fingerprint
-from dorasync.statestore import Journal
 from dorasync.yamlsource import Mark
 
 Result = Literal["sent", "failed", "not attempted"]

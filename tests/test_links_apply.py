@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dorasync.emulator.server import Emulator
+from dorasync.emulator.server import Emulator, Faults
 from tests.review_support import read_json
-from tests.support import ProjectDir, Runner
+from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
 from tests.test_schemas import errors, plan_schema
 
 FAILED = "deploy-checkout-v1-12-07"  # the deployment that caused the incident
@@ -337,3 +338,33 @@ def test_a_link_recorded_in_the_journal_of_an_interrupted_apply_is_kept(
     apply(linked, run, api_env)
     assert emulator.stats()["requests"] == {}
     assert read_json(linked.state_path)["links"]["2026/latency"]["id"] == FAILED
+
+
+def test_a_patch_answered_503_is_retried_like_an_event(
+    linked: ProjectDir, run: Runner, start_emulator: Callable[..., Emulator]
+) -> None:
+    flaky = start_emulator(
+        api_key=API_KEY, app_key=APP_KEY, faults=Faults(error_rate=0.3, fault_seed=3)
+    )
+    env = {"DORASYNC_API_URL": flaky.url, "DD_API_KEY": API_KEY, "DD_APP_KEY": APP_KEY}
+    result = run("-C", linked.root, "apply", "--auto-approve", "--parallelism", "1", env=env)
+    assert result.code == 0, result.text
+    requests = flaky.stats()["requests"]
+    assert isinstance(requests, dict)
+    assert requests["PATCH /api/v2/dora/deployments/{id} 503"] >= 1
+    assert requests["PATCH /api/v2/dora/deployments/{id} 202"] == 1
+    assert flaky.deployments()[FAILED]["change_failure"] is True
+    assert len(flaky.patches()) == 1
+
+
+def test_state_mv_moves_the_link_and_state_rm_forgets_it(
+    linked: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    apply(linked, run, api_env)
+    path = linked.root / "incidents/2026/latency.yaml"
+    path.rename(path.with_name("renamed.yaml"))
+    assert run("-C", linked.root, "state", "mv", "2026/latency", "2026/renamed").code == 0
+    assert list(read_json(linked.state_path)["links"]) == ["2026/renamed"]
+    assert run("-C", linked.root, "plan", "--detailed-exitcode").code == 0
+    assert run("-C", linked.root, "state", "rm", "2026/renamed").code == 0
+    assert "links" not in read_json(linked.state_path)
