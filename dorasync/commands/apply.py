@@ -78,7 +78,11 @@ def apply(
     With PLANFILE (saved by `plan --out`), send exactly that plan, without asking,
     and refuse if the state or any input file changed since it was saved.
 
-    Needs DD_API_KEY (or DD_API_KEY_FILE), and DD_APP_KEY to delete or to --refresh;
+    Deployment files are sent too, and then the links of incidents (caused_by) mark
+    their deployments as change failures, or un-mark them.
+
+    Needs DD_API_KEY (or DD_API_KEY_FILE), and DD_APP_KEY to delete, to mark
+    deployments or to --refresh;
     DORASYNC_API_URL points it at another API, such as the emulator. Without a
     terminal, --auto-approve is required.
 

@@ -73,7 +73,8 @@ def report(
     """Report what the incidents say: counts, open incidents, time to restore and DORA band.
 
     Over the incidents that started in the window (default: the last 90 days), per
-    group and bucket. Every definition is in the README, "dorasync report".
+    group and bucket; with deployment files, also change failure rate and failed
+    deployment recovery time. Every definition is in the README, "dorasync report".
 
     \b
     Examples:

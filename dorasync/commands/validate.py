@@ -11,7 +11,7 @@ from dorasync.commands import Context, pass_context
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @pass_context
 def validate(ctx: Context, paths: tuple[str, ...]) -> int:
-    """Check every incident file, or only the files and folders named.
+    """Check every incident and deployment file, or only the files and folders named.
 
     Prints each problem as FILE:LINE:COL: field: message and exits 1 if there is
     any. Needs no key and no network.
