@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from urllib.parse import urlsplit
 
-from dorasync.links import patch_body
+import pytest
+import yaml
+
+from dorasync.links import patch_body, patch_path
 from dorasync.schema import incident_schema
 from tests.support import ProjectDir, Runner
+from tests.test_emulator_recordings import RECORDINGS
 from tests.test_incidents import check, errors
 from tests.test_schemas import errors as schema_errors
 from tests.test_schemas import read_yaml
@@ -181,3 +186,15 @@ def test_the_incident_schema_rejects_the_links_dorasync_rejects(
     assert schema_errors(incident_schema(), read_yaml(BASE + text)) != []
     project.incident("a.yaml", BASE + text)
     assert run("-C", project.root, "validate").code == 1
+
+
+def test_the_patch_body_is_the_one_datadogs_client_sent_in_the_accepted_recording() -> None:
+    cassette = RECORDINGS / "test_patch_a_deployment_event_returns_accepted_response.yaml"
+    request = yaml.safe_load(cassette.read_text())["interactions"][1]["request"]
+    link = {
+        "deployment": {"id": "08a3dbc57bb781a5"},
+        "remediation": {"type": "rollback", "id": "eG42zNIkVjM"},
+    }
+    target, body = patch_body(link, mark=True)
+    assert patch_path(target) == urlsplit(request["uri"]).path
+    assert body == json.loads(request["body"])
