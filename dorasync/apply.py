@@ -11,12 +11,15 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
-from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Stopped
-from dorasync.plan import Action, Cause, Change, Plan
+from dorasync.client import ApiProblem, DoraClient, Fatal, GaveUp, Rejected, Reply, Stopped
+from dorasync.deployclient import patch_deployment, send_deployment
+from dorasync.journal import Journal
+from dorasync.linkplan import moved_from
+from dorasync.model import Incident
+from dorasync.plan import Action, Cause, Change, Kind, Plan
 from dorasync.state import Entry, State, fingerprint
-from dorasync.statestore import Journal
 from dorasync.yamlsource import Mark
 
 Result = Literal["sent", "failed", "not attempted"]
@@ -35,10 +38,23 @@ def refreshed(plan: Plan, state: State) -> dict[str, Entry]:
             and entry
             and entry.retracted_at is None
             and incident
-            and (entry.digest != incident.digest or entry.file != change.file)
+            and change.kind is Kind.INCIDENT
+            and (
+                entry.digest != incident.digest
+                or entry.file != change.file
+                or entry.link != _declared_link(incident)
+            )
         ):
-            out[change.key] = replace(entry, digest=incident.digest, file=change.file)
+            link = _declared_link(incident)
+            out[change.key] = replace(entry, digest=incident.digest, file=change.file, link=link)
     return out
+
+
+def _declared_link(source: object) -> dict[str, Any] | None:
+    """The link an incident's file declares, kept with its entry (see loader.py)."""
+    if isinstance(source, Incident) and source.link is not None:
+        return dict(source.link)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,8 @@ class Outcome:
     def where(self, problem: ApiProblem) -> Mark | None:
         """The place in the incident's file that a server error's pointer names."""
         incident = self.change.incident
+        if incident is not None and self.change.kind is Kind.LINK:
+            return incident.marks.get("caused_by")  # the link, whatever the server names
         if incident is None or not problem.pointer:
             return None
         parts = problem.pointer.strip("/").split("/")
@@ -91,6 +109,20 @@ class Applier:
         """Send every change; Ctrl-C stops sending, lets requests in flight finish and
         records them, then re-raises so the caller can exit 130."""
         order = {id(c): i for i, c in enumerate(changes)}
+        # Events first, links after: a link may mark a deployment this apply sends.
+        phases = (
+            [c for c in changes if c.kind is not Kind.LINK],
+            [c for c in changes if c.kind is Kind.LINK],
+        )
+        try:
+            for phase in phases:
+                if phase and not self.client.stop.is_set():
+                    self._phase(phase)
+        finally:
+            self._finish(changes, order)
+        return self.report
+
+    def _phase(self, changes: Sequence[Change]) -> None:
         with ThreadPoolExecutor(
             max_workers=max(1, self.parallelism), thread_name_prefix="dorasync-apply"
         ) as pool:
@@ -101,10 +133,7 @@ class Applier:
             except BaseException:
                 self.stop("interrupted")
                 pool.shutdown(wait=True, cancel_futures=True)
-                self._finish(changes, order)
                 raise
-        self._finish(changes, order)
-        return self.report
 
     def stop(self, reason: str) -> None:
         """Send nothing more; requests in flight finish and are recorded."""
@@ -125,10 +154,16 @@ class Applier:
         if self.client.stop.is_set():
             return
         try:
+            if change.kind is Kind.LINK:
+                self._link(change)
+                return
             if change.action is Action.DELETE:
                 self._deleted(change, self.client.delete_failure(change.id))
                 return
-            reply = self.client.send_event(self.endpoint, change.attributes)
+            if change.kind is Kind.DEPLOYMENT:
+                reply = send_deployment(self.client, change.attributes)
+            else:
+                reply = self.client.send_event(self.endpoint, change.attributes)
         except Stopped:
             return
         except Fatal as exc:
@@ -143,22 +178,54 @@ class Applier:
 
     def _record(self, change: Change, status: int) -> None:
         attributes = dict(change.attributes)
-        digest = change.incident.digest if change.incident else ""
-        old = self.entries.get(change.key)
+        source = change.incident
+        deployment = change.kind is Kind.DEPLOYMENT
+        old = None if deployment else self.entries.get(change.key)
         entry = Entry(
             id=change.id,
             file=change.file,
             attributes=attributes,
             fingerprint=fingerprint(attributes),
-            digest=digest,
-            endpoint=self.endpoint,
+            digest=source.digest if source else "",
+            endpoint="deployment" if deployment else self.endpoint,
             applied_at=self.now(),
             # An id kept by `state mv` must survive every later update of the incident.
             moved_from=old.moved_from if old and old.id == change.id else None,
+            # What the file declares besides its attributes, for the next plan to reuse.
+            link=_declared_link(source),
         )
         with self.lock:
-            self.journal.record(change.key, entry)
+            self.journal.record(change.key, entry, "deployments" if deployment else "incidents")
         self._done(Outcome(change, "sent", status, "accepted, delayed" if status == 202 else ""))
+
+    def _link(self, change: Change) -> None:
+        """Mark (or un-mark) the link's deployment; a link moved to another deployment
+        un-marks the old one once the new one is marked. Recorded once all succeeded."""
+        if change.action is Action.DELETE:
+            self._report_link(change, patch_deployment(self.client, change.attributes, mark=False))
+            return
+        reply = patch_deployment(self.client, change.attributes, mark=True)
+        old = moved_from(change)
+        if old is not None:
+            patch_deployment(self.client, old, mark=False)
+        self._report_link(change, reply)
+
+    def _report_link(self, change: Change, reply: Reply) -> None:
+        attributes = dict(change.attributes)
+        entry = None
+        if change.action is not Action.DELETE:
+            entry = Entry(
+                change.id,
+                change.file,
+                attributes,
+                fingerprint(attributes),
+                "",
+                "deployments",
+                self.now(),
+            )
+        with self.lock:
+            self.journal.record(change.key, entry, "links")
+        self._done(Outcome(change, "sent", reply.status))
 
     def _deleted(self, change: Change, existed: bool) -> None:
         entry = None

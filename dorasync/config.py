@@ -14,17 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from dorasync.errors import Problem
-from dorasync.model import (
-    Services,
-    Tags,
-    Text,
-    check_sha,
-    check_text,
-    check_url,
-    user_error,
-)
+from dorasync.model import Services, Tags, check_sha, check_url
 from dorasync.problems import Known, problems_of
 from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
+from dorasync.text import Text, check_text, user_error
 from dorasync.yamlsource import Document, Mark
 
 CONFIG_FILE = "dorasync.yaml"
@@ -144,6 +137,9 @@ class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     namespace: Annotated[uuid.UUID, BeforeValidator(_namespace)]
     incidents: Inside = "incidents"
+    # Optional deployment events as files (README "Deployments"); a missing folder
+    # means none, unless dorasync.yaml names it.
+    deployments: Inside = "deployments"
     state: StateFile = ".dorasync/state.json"
     site: Annotated[str, BeforeValidator(check_site)] = "datadoghq.com"
     endpoint: Literal["failure", "incident"] = "failure"

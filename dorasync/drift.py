@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from dorasync.plan import Action, Cause, FieldChange, Plan
+from dorasync.plan import Action, Cause, FieldChange, Kind, Plan
 from dorasync.remote import Remote, differences, merged
 from dorasync.state import Entry, State, fingerprint
 
@@ -74,7 +74,9 @@ def mark(plan: Plan, found: Refresh) -> Plan:
     drifted = {d.key for d in found.drift}
     changes = tuple(
         replace(c, cause=Cause.DRIFT)
-        if c.key in drifted and c.action in (Action.CREATE, Action.UPDATE)
+        if c.key in drifted
+        and c.kind is Kind.INCIDENT
+        and c.action in (Action.CREATE, Action.UPDATE)
         else c
         for c in plan.changes
     )

@@ -1,4 +1,4 @@
-"""Adapter: finds a project's incident files, refusing what a hostile commit could plant."""
+"""Adapter: finds incident and deployment files, refusing what a hostile commit could plant."""
 
 from __future__ import annotations
 
@@ -33,7 +33,29 @@ def incident_files(project: Project) -> tuple[list[str], list[Problem]]:
                 f"the incidents folder {shown!r} does not exist; create it",
             )
         ]
-    walk = Walk(project)
+    walk = Walk(project, skip=project.deployments_dir)
+    walk.folder(str(top))
+    walk.files.sort()
+    return walk.files, walk.problems
+
+
+def deployment_files(project: Project) -> tuple[list[str], list[Problem]]:
+    """Every `*.yaml`/`*.yml` under the deployments folder, refused as incident files
+    are; none when the folder is missing, unless dorasync.yaml names it."""
+    top = project.deployments_dir
+    if not top.is_dir():
+        document = project.settings.document
+        if not (isinstance(document.value, dict) and "deployments" in document.value):
+            return [], []
+        mark = document.mark(("deployments",))
+        shown = project.settings.config.deployments
+        message = f"the deployments folder {shown!r} does not exist; create it"
+        return [], [Problem(CONFIG_FILE, mark.line, mark.col, "deployments", message)]
+    if os.path.realpath(top) == os.path.realpath(project.incidents_dir):
+        mark = project.settings.document.mark(("deployments",))
+        message = "is the incidents folder; keep deployment files in a folder of their own"
+        return [], [Problem(CONFIG_FILE, mark.line, mark.col, "deployments", message)]
+    walk = Walk(project, skip=project.incidents_dir)
     walk.folder(str(top))
     walk.files.sort()
     return walk.files, walk.problems
@@ -44,8 +66,11 @@ class Walk:
 
     # Paths are kept as strings: at 100k files, pathlib's parsing would cost more
     # than reading them.
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, skip: Path | None = None) -> None:
         self.project, self.root = project, project.root.resolve()
+        # The other folder of a project (deployments under incidents, or the other way
+        # round) is not walked into: its files are not of this kind.
+        self.skip = os.path.realpath(skip) if skip is not None else None
         self.files: list[str] = []
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
@@ -76,7 +101,8 @@ class Walk:
         elif entry.is_symlink() and not Path(path).resolve().is_relative_to(self.root):
             self.refuse(path, "is a link to something outside the project; copy it in instead")
         elif entry.is_dir():
-            self.folder(path)
+            if os.path.realpath(path) != self.skip:
+                self.folder(path)
         elif not entry.name.endswith(SUFFIXES):
             return
         elif not entry.is_file():

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dorasync.markdown import escape
-from dorasync.plan import Action, Cause, Change, Plan
+from dorasync.plan import Action, Cause, Change, Kind, Plan
 from dorasync.report import Dimension, Group, Record, Stats, build, groups_of
 from dorasync.reportformats import duration
 from dorasync.reportjson import stats_data, window_data
@@ -51,6 +51,8 @@ def sides(
     attributes, an update's before values), which is how a saved plan shows it."""
     before, after, changed = [], [], []
     for change in plan.changes:
+        if change.kind is not Kind.INCIDENT:
+            continue  # the report counts incidents; deployments and links are apart
         if change.cause is Cause.PRUNED:
             continue  # in the state, its file gone: in neither side, as in the report
         if state is not None:
@@ -111,8 +113,8 @@ def _previous(change: Change) -> Record | None:
 
 
 def plan_impact(plan: Plan, state: State | None, now_ns: int) -> Impact | None:
-    """The plan's impact, or None when it sends nothing."""
-    if not plan.has_changes:
+    """The plan's impact, or None when it sends no incident."""
+    if not any(c.kind is Kind.INCIDENT for c in plan.pending):
         return None
     return impact(*sides(plan, state), now_ns)
 

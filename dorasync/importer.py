@@ -21,12 +21,12 @@ from dorasync.eventfile import event_yaml, file_name
 from dorasync.files import shown_path
 from dorasync.ids import key_for_path
 from dorasync.incidents import Source, build
+from dorasync.journal import Journal
 from dorasync.loader import source_digest
 from dorasync.model import Incident
 from dorasync.project import Project
 from dorasync.remote import BadRead, Remote, differences, item_id, read_item
 from dorasync.state import Entry, State, fingerprint
-from dorasync.statestore import Journal
 from dorasync.timestamps import NS_PER_S, format_ns
 from dorasync.yamlsource import YamlProblems, parse
 

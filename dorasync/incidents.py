@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from dorasync.config import Settings
 from dorasync.errors import Problem
 from dorasync.ids import derive_id
+from dorasync.links import CausedBy, Remediation, link_checks
 from dorasync.model import (
     FIELDS,
     GitInfo,
@@ -21,7 +22,12 @@ from dorasync.model import (
 from dorasync.problems import Known, problems_of
 from dorasync.yamlsource import Document, Mark
 
-_KNOWN: Known = {(): FIELDS, ("git",): tuple(GitInfo.model_fields)}
+_KNOWN: Known = {
+    (): FIELDS,
+    ("git",): tuple(GitInfo.model_fields),
+    ("caused_by",): tuple(CausedBy.model_fields),
+    ("remediation",): tuple(Remediation.model_fields),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +68,9 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
             )
         ]
     declared: dict[str, Any] = doc.value
-    locate = _locator(declared, doc, settings)
+    locate = locator(declared, doc, settings)
     merged = merge(settings.defaults, declared)
-    if "git" not in declared and not _complete_git(merged.get("git")):
+    if "git" not in declared and not complete_git(merged.get("git")):
         # A default `git: {repository_url: ...}` is for incidents that name a commit;
         # it must not make every other incident invalid (README "Defaults").
         merged.pop("git", None)
@@ -73,8 +79,9 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     except ValidationError as exc:
         return None, sorted(problems_of(exc, locate, _KNOWN))
     problems = []
-    for name, message, is_error in cross_checks(spec, now_ns):
-        mark = locate((name,), False)
+    checks = cross_checks(spec, now_ns) + link_checks(spec.caused_by, spec.remediation)
+    for name, message, is_error in checks:
+        mark = locate(tuple(name.split(".")), False)
         problems.append(
             Problem(
                 mark.file, mark.line, mark.col, name, message, "error" if is_error else "warning"
@@ -85,19 +92,28 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
     key = spec.key or source.path_key
     event_id = spec.id or derive_id(settings.config.namespace, key)
     attributes = spec.attributes(event_id)
-    marks = {name: locate((name,), False) for name in (*attributes, "key", "retracted")}
+    names = (*attributes, "key", "retracted", "caused_by", "remediation")
+    marks = {name: locate((name,), False) for name in names}
     retracted = bool(spec.retracted)
     incident = Incident(
-        key, event_id, file, attributes, marks, source.digest, retracted, spec.retracted_reason
+        key,
+        event_id,
+        file,
+        attributes,
+        marks,
+        source.digest,
+        retracted,
+        spec.retracted_reason,
+        spec.link(),
     )
     return incident, problems
 
 
-def _complete_git(value: Any) -> bool:
+def complete_git(value: Any) -> bool:
     return isinstance(value, dict) and all(value.get(k) for k in GitInfo.model_fields)
 
 
-def _locator(declared: Mapping[str, Any], doc: Document, settings: Settings) -> Any:
+def locator(declared: Mapping[str, Any], doc: Document, settings: Settings) -> Any:
     def locate(loc: tuple[str | int, ...], key: bool) -> Mark:
         """Point at the file, unless only the defaults wrote this field."""
         if loc and not _has(declared, loc) and _has(settings.defaults, loc):
@@ -114,11 +130,24 @@ def _has(values: Mapping[str, Any], loc: tuple[str | int, ...]) -> bool:
     return loc[1] in first
 
 
-def check_unique(incidents: Iterable[Incident]) -> list[Problem]:
+class Identified(Protocol):
+    """An incident or a deployment: what uniqueness is checked on."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def marks(self) -> Mapping[str, Mark]: ...
+
+
+def check_unique(incidents: Sequence[Identified]) -> list[Problem]:
     """Keys and ids are unique within a project: a duplicate names both files."""
     problems = []
     for what in ("key", "id"):
-        first: dict[str, Incident] = {}
+        first: dict[str, Identified] = {}
         for incident in incidents:
             value = getattr(incident, what)
             other = first.setdefault(value, incident)

@@ -124,7 +124,7 @@ def _read_all(
             key, entry = cached
             if entry.digest == digest:
                 loaded.incidents.append(
-                    Incident(key, entry.id, shown, entry.attributes, {}, digest)
+                    Incident(key, entry.id, shown, entry.attributes, {}, digest, link=entry.link)
                 )
                 continue
         source, problems = _parse(project, shown, data)

@@ -14,7 +14,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from dorasync.plan import Action, Change, FieldChange, Plan
+from dorasync.linkplan import describe as describe_link
+from dorasync.plan import Action, Change, FieldChange, Kind, Plan
 from dorasync.render import ORPHANS_HINT, cause_note, partial_note, rename_hint, summary, value_text
 
 # The first line of every comment: CI finds its own comment by it, to update it.
@@ -67,6 +68,10 @@ def _fit(head: str, parts: Sequence[str], budget: int) -> tuple[list[str], int]:
 
 
 def _row(change: Change) -> str:
+    if change.kind is Kind.LINK:
+        what = "; ".join(escape(line) for line in describe_link(change))
+        action = "unmark" if change.action is Action.DELETE else "mark"
+        return f"| {action} | {code(change.key)} | {code(change.file)} | {what} |"
     if change.action is Action.CREATE:
         names = [name for name in sorted(change.attributes) if name != "id"]
     else:
@@ -77,10 +82,13 @@ def _row(change: Change) -> str:
         fields = f"{fields} ({escape(note)})" if fields else escape(note)
     if change.warnings:
         fields += " **(warning)**"
-    return f"| {change.action.value} | {code(change.key)} | {code(change.file)} | {fields} |"
+    action = change.action.value + (" deployment" if change.kind is Kind.DEPLOYMENT else "")
+    return f"| {action} | {code(change.key)} | {code(change.file)} | {fields} |"
 
 
 def _details(change: Change) -> str:
+    if change.kind is Kind.LINK:
+        return _block(change, "\n".join(f"~ {line}" for line in describe_link(change)))
     if change.action in (Action.CREATE, Action.DELETE):
         gone = change.action is Action.DELETE
         diff = [
@@ -97,9 +105,13 @@ def _details(change: Change) -> str:
             lines.append(f"- {f.field:<{width}} = {value_text(f.field, f.before)}")
         if f.after is not None:
             lines.append(f"+ {f.field:<{width}} = {value_text(f.field, f.after)}")
-    body = "\n".join(lines)
+    return _block(change, "\n".join(lines))
+
+
+def _block(change: Change, body: str) -> str:
     fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(body)), default=0))
-    summary_line = f"<b>{change.action.value}</b> {code(change.key)}"
+    what = {Kind.LINK: " link of", Kind.DEPLOYMENT: " deployment"}.get(change.kind, "")
+    summary_line = f"<b>{change.action.value}</b>{what} {code(change.key)}"
     warnings = [f"\n**Warning:** {escape(w)}" for w in change.warnings]
     return "\n".join(
         [

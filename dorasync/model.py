@@ -15,44 +15,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
 
 from dorasync.ids import ID_RULE
+from dorasync.links import CausedBy, Remediation, link_of
+from dorasync.text import Text, check_text, user_error
 from dorasync.timestamps import EXAMPLE, TimestampError, datetime_to_ns, epoch_to_ns
 from dorasync.yamlsource import Mark, Plain
 
 MAX_TAGS = 100  # the seed: "Up to 100 may be added per event"
-MAX_TEXT = 1_000
 MAX_TAG = 200  # Datadog truncates tags longer than 200 characters
-# Control characters, and the invisible ones that make text read other than it is
-# (bidirectional overrides and isolates, zero-width marks): a name in a plan must
-# show what will be sent (CVE-2021-42574, "Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SHA = re.compile(r"[0-9a-fA-F]{40,}")
 _DIGITS = re.compile(r"[0-9]{1,30}")  # an epoch has at most 19 digits; int() of more is slow
-
-
-def user_error(message: str) -> PydanticCustomError:
-    return PydanticCustomError("dorasync", "{reason}", {"reason": message})
-
-
-def check_text(value: object, limit: int = MAX_TEXT) -> str:
-    if isinstance(value, list):
-        raise user_error("must be a single text value, not a list")
-    if isinstance(value, dict):
-        raise user_error("must be a single text value, not a mapping; quote it if it holds ': '")
-    if not isinstance(value, str):  # pragma: no cover - the YAML layer yields only these
-        raise user_error("must be text")
-    if not value.strip():
-        raise user_error("is empty; give a value or remove the line")
-    if _CONTROL.search(value):
-        raise user_error(
-            "contains a control or invisible character (a line break, a tab, a bidi "
-            "override?); write plain text on one line"
-        )
-    if len(value) > limit:
-        raise user_error(f"is {len(value)} characters long; keep it under {limit}")
-    return str(value)
 
 
 def _a_list(example: str) -> Callable[[object], list[object]]:
@@ -177,8 +150,9 @@ def _flag(value: object) -> bool:
     raise user_error(f"{value!r} is not true or false; write retracted: true")
 
 
-Text = Annotated[str, BeforeValidator(check_text)]
 Timestamp = Annotated[int, BeforeValidator(_timestamp)]
+EventId = Annotated[str, BeforeValidator(_event_id)]
+Key = Annotated[str, BeforeValidator(lambda v: check_text(v, 512))]
 Services = Annotated[
     list[Annotated[str, BeforeValidator(_name)]],
     BeforeValidator(_a_list("checkout")),
@@ -201,7 +175,8 @@ class GitInfo(BaseModel):
 
 
 # Fields of an incident file that dorasync keeps to itself: never sent.
-LOCAL_FIELDS = frozenset({"key", "retracted", "retracted_reason"})
+# The link to a deployment is sent apart, as a PATCH of that deployment (links.py).
+LOCAL_FIELDS = frozenset({"key", "retracted", "retracted_reason", "caused_by", "remediation"})
 
 
 class IncidentSpec(BaseModel):
@@ -218,18 +193,24 @@ class IncidentSpec(BaseModel):
     version: Text | None = None
     git: GitInfo | None = None
     custom_tags: Tags | None = None
-    id: Annotated[str, BeforeValidator(_event_id)] | None = None
-    key: Annotated[str, BeforeValidator(lambda v: check_text(v, 512))] | None = None
+    id: EventId | None = None
+    key: Key | None = None
     # Not sent: a retracted incident is deleted from Datadog, and its file stays as
     # the record of what was retracted and why (issue 5).
     retracted: Annotated[bool, BeforeValidator(_flag)] | None = None
     retracted_reason: Text | None = None
+    caused_by: CausedBy | None = None
+    remediation: Remediation | None = None
 
     def attributes(self, event_id: str) -> dict[str, Any]:
         """The body's `attributes`, exactly as sent: absent fields are left out."""
         body = self.model_dump(exclude_none=True, exclude=set(LOCAL_FIELDS))
         body["id"] = event_id
         return body
+
+    def link(self) -> dict[str, Any] | None:
+        """The link to the deployment that caused it, in its normal form (links.py)."""
+        return link_of(self.caused_by, self.remediation)
 
 
 FIELDS = tuple(IncidentSpec.model_fields)
@@ -247,6 +228,8 @@ class Incident:
     digest: str
     retracted: bool = False
     retracted_reason: str | None = None
+    # The deployment that caused it and its remediation, as links.link_of gives them.
+    link: Mapping[str, Any] | None = None
 
 
 def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dorasync.model import Incident
 from dorasync.state import Entry, State, fingerprint
+
+if TYPE_CHECKING:
+    from dorasync.deployments import Deployment
 
 # Datadog matches failure events by env, service and started_at (API note,
 # "Identity and updates"): changing one of these on an event already sent may leave
@@ -36,6 +39,15 @@ class Cause(StrEnum):
     RETRACTED = "retracted"  # the file says retracted: true
     PRUNED = "pruned"  # the file is gone, and apply --prune deletes its event
     DRIFT = "drift"  # Datadog differs from the state: this restores the declared version
+
+
+class Kind(StrEnum):
+    """What a change is about: an incident (a failure event), a deployment event from a
+    deployment file, or an incident's link (a PATCH that marks a deployment)."""
+
+    INCIDENT = "incident"
+    DEPLOYMENT = "deployment"
+    LINK = "link"
 
 
 NEVER_SENT = (
@@ -64,9 +76,12 @@ class Change:
     attributes: Mapping[str, Any]
     fields: tuple[FieldChange, ...] = ()
     warnings: tuple[str, ...] = ()
-    incident: Incident | None = field(default=None, compare=False, repr=False)
+    # What the change was planned from (a deployment for a deployment change), for the
+    # lines of error messages and the file digest recorded with it.
+    incident: Incident | Deployment | None = field(default=None, compare=False, repr=False)
     cause: Cause = Cause.FILE
     reason: str | None = None  # a retraction's retracted_reason
+    kind: Kind = Kind.INCIDENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +112,8 @@ class Plan:
     prune: bool = False
     renames: tuple[Rename, ...] = ()
 
-    def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action is action)
+    def count(self, action: Action, kind: Kind = Kind.INCIDENT) -> int:
+        return sum(1 for c in self.changes if c.action is action and c.kind is kind)
 
     @property
     def pending(self) -> tuple[Change, ...]:
@@ -115,9 +130,16 @@ class Plan:
         return tuple(c for c in self.changes if c.action is Action.NOOP and c.warnings)
 
 
-def make_plan(incidents: Iterable[Incident], state: State, *, prune: bool = False) -> Plan:
+def make_plan(
+    incidents: Iterable[Incident],
+    state: State,
+    *,
+    prune: bool = False,
+    extra: Iterable[Change] = (),
+) -> Plan:
     """Compare declared incidents with what the state says was sent. Entries whose
-    file is gone are orphans; with `prune`, each becomes a delete of its event."""
+    file is gone are orphans; with `prune`, each becomes a delete of its event.
+    `extra` are the changes of deployments and links (deployments.py, linkplan.py)."""
     changes, declared = [], set()
     for incident in incidents:
         declared.add(incident.key)
@@ -135,7 +157,9 @@ def make_plan(incidents: Iterable[Incident], state: State, *, prune: bool = Fals
             for key, e in orphaned
         ]
         orphans = ()
-    changes.sort(key=lambda c: (c.file, c.key))
+    changes += extra
+    # A link comes right after its incident, which shows it.
+    changes.sort(key=lambda c: (c.file, c.key, c.kind is Kind.LINK))
     return Plan(tuple(changes), orphans, prune=prune, renames=renames)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dorasync.config import CONFIG_FILE
 from dorasync.errors import DorasyncError
-from dorasync.files import incident_files, shown_path
+from dorasync.files import deployment_files, incident_files, shown_path
 from dorasync.project import Project
 from dorasync.savedplan import Inputs, SavedPlan, StalePlan, digest_bytes, dumps, loads
 
@@ -19,8 +19,9 @@ def config_inputs(root: Path) -> Inputs:
 
 
 def project_inputs(project: Project) -> Inputs:
-    """The digest of dorasync.yaml and of every incident file, by name."""
+    """The digest of dorasync.yaml and of every incident and deployment file, by name."""
     files, _ = incident_files(project)
+    files += deployment_files(project)[0]
     digests = {shown_path(project, path): _digest(path) for path in files}
     digests[CONFIG_FILE] = _digest(project.root / CONFIG_FILE)
     return Inputs(digests)

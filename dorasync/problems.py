@@ -13,6 +13,11 @@ from dorasync.model import FIELDS
 from dorasync.timestamps import EXAMPLE
 from dorasync.yamlsource import Mark, dotted
 
+_MAPPINGS = {
+    "caused_by": "{deployment_id: ...}, or {service: ..., env: ..., version: ...}",
+    "remediation": "{type: rollback or rollforward, deployment_id: ... or version: ...}",
+}
+
 
 def explain(error: Mapping[str, Any], known: tuple[str, ...]) -> str:
     """A pydantic error as a message that says what to write instead."""
@@ -24,6 +29,7 @@ def explain(error: Mapping[str, Any], known: tuple[str, ...]) -> str:
             "started_at": f"started_at: {EXAMPLE}",
             "commit_sha": 'commit_sha: "66adc9350f2cc9b250b69abddab733dd55e1a588"',
             "repository_url": "repository_url: https://github.com/acme/shop",
+            "type": "type: rollback (or rollforward)",
         }
         return f"is required; add e.g. {examples.get(str(loc[-1]), loc[-1])}"
     if kind == "extra_forbidden":
@@ -33,6 +39,8 @@ def explain(error: Mapping[str, Any], known: tuple[str, ...]) -> str:
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         if loc[-1] == "git":
             return "must be a mapping: {commit_sha: ..., repository_url: ...}"
+        if loc[-1] in _MAPPINGS:
+            return f"must be a mapping: {_MAPPINGS[str(loc[-1])]}"
         return "must be a mapping of field: value"
     return str(error["msg"])
 

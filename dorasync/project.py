@@ -30,6 +30,10 @@ class Project:
         return self.root / self.settings.config.incidents
 
     @property
+    def deployments_dir(self) -> Path:
+        return self.root / self.settings.config.deployments
+
+    @property
     def state_path(self) -> Path:
         return self.root / self.settings.config.state
 

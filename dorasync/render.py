@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dorasync import __version__
-from dorasync.plan import Action, Cause, Change, FieldChange, Orphan, Plan, Rename
+from dorasync.linkplan import describe as describe_link
+from dorasync.linkplan import link_requests
+from dorasync.plan import Action, Cause, Change, FieldChange, Kind, Orphan, Plan, Rename
 from dorasync.timestamps import format_ns
 
 PLAN_FORMAT_VERSION = 1
@@ -45,17 +47,25 @@ def plan_text(plan: Plan, colour: bool = False) -> str:
 
 def plan_chunks(plan: Plan, colour: bool = False, size: int = 500) -> Iterator[str]:
     """plan_text in pieces of about `size` changes, so that a plan of 100k creates is
-    written as it is made rather than held whole in memory first."""
+    written as it is made rather than held whole in memory first. A link is never cut
+    from the incident it is shown under."""
     paint = Painter(colour)
-    pending = plan.pending
-    for start in range(0, len(pending), size):
-        lines = [
-            line
-            for change in pending[start : start + size]
-            for line in _change_lines(change, paint)
-        ]
-        yield "\n".join(lines) + "\n"
-    yield "\n".join(_ending(plan, paint)) + "\n"
+    lines: list[str] = []
+    shown: Change | None = None
+    count = 0
+    for change in plan.pending:
+        if change.kind is not Kind.LINK:
+            if count >= size:
+                yield "\n".join(lines) + "\n"
+                lines, count = [], 0
+            lines += _change_lines(change, paint)
+        elif shown is not None and (shown.kind, shown.key) == (Kind.INCIDENT, change.key):
+            lines[-1:] = [*_link_lines(change, paint), ""]  # under its incident's block
+        else:
+            lines += [_head(change, "~", paint), *_link_lines(change, paint), ""]
+        shown = change
+        count += 1
+    yield "\n".join([*lines, *_ending(plan, paint)]) + "\n"
 
 
 def _ending(plan: Plan, paint: Painter) -> list[str]:
@@ -117,12 +127,25 @@ def cause_note(change: Change) -> str:
     return ""
 
 
+def _head(change: Change, sigil: str, paint: Painter) -> str:
+    where = f"was {change.file}" if change.cause is Cause.PRUNED else change.file
+    label = f"deployment {change.key}" if change.kind is Kind.DEPLOYMENT else change.key
+    note = cause_note(change) if change.kind is not Kind.LINK else ""
+    return (
+        paint(f"  {sigil} {label}", sigil)
+        + f"  ({where})"
+        + (paint(f"  # {note}", "?") if note else "")
+    )
+
+
+def _link_lines(change: Change, paint: Painter) -> list[str]:
+    """`~ mark deployment z_RwVLi7v4Y as change failure (rollback -> eG42zNIkVjM)`."""
+    return [paint(f"      ~ {line}", "~") for line in describe_link(change)]
+
+
 def _change_lines(change: Change, paint: Painter) -> list[str]:
     sigil = _SIGILS[change.action]
-    where = f"was {change.file}" if change.cause is Cause.PRUNED else change.file
-    head = paint(f"  {sigil} {change.key}", sigil) + f"  ({where})"
-    note = cause_note(change)
-    lines = [head + (paint(f"  # {note}", "?") if note else "")]
+    lines = [_head(change, sigil, paint)]
     if change.action is Action.DELETE:
         lines.append(f"        id = {value_text('id', change.id)}")
     elif change.action is Action.CREATE:
@@ -159,12 +182,32 @@ def summary(plan: Plan) -> str:
     if not plan.has_changes:
         return (
             f"No changes: {unchanged} incident{'s' if unchanged != 1 else ''} match the "
-            f"state{orphans}."
+            f"state{orphans}{_others(plan)}."
         )
     return (
         f"Plan: {plan.count(Action.CREATE)} to create, {plan.count(Action.UPDATE)} to "
-        f"update, {plan.count(Action.DELETE)} to delete, {unchanged} unchanged{orphans}."
+        f"update, {plan.count(Action.DELETE)} to delete, {unchanged} unchanged{orphans}"
+        f"{_others(plan)}."
     )
+
+
+def _others(plan: Plan) -> str:
+    """Deployments and links, said only in a project that has some."""
+    parts = []
+    if any(c.kind is Kind.DEPLOYMENT for c in plan.changes):
+        sends = plan.count(Action.CREATE, Kind.DEPLOYMENT) + plan.count(
+            Action.UPDATE, Kind.DEPLOYMENT
+        )
+        parts.append(
+            f"deployments: {sends} to send, {plan.count(Action.NOOP, Kind.DEPLOYMENT)} unchanged"
+        )
+    if any(c.kind is Kind.LINK for c in plan.changes):
+        marks = plan.count(Action.CREATE, Kind.LINK) + plan.count(Action.UPDATE, Kind.LINK)
+        parts.append(
+            f"change-failure marks: {marks} to send, {plan.count(Action.DELETE, Kind.LINK)} "
+            f"to take back, {plan.count(Action.NOOP, Kind.LINK)} unchanged"
+        )
+    return "".join(f"; {part}" for part in parts)
 
 
 def partial_note(plan: Plan) -> str:
@@ -185,6 +228,10 @@ def plan_json(plan: Plan, extra: Mapping[str, Any] | None = None) -> dict[str, A
         "summary": {
             **{action.value: plan.count(action) for action in Action},
             "orphaned": len(plan.orphans),
+            **{
+                kind.value + "s": {action.value: plan.count(action, kind) for action in Action}
+                for kind in (Kind.DEPLOYMENT, Kind.LINK)
+            },
         },
         "changes": [_change_json(c) for c in plan.changes],
         "orphans": [_ref(o) for o in plan.orphans],
@@ -202,6 +249,7 @@ def _ref(ref: Orphan) -> dict[str, str]:
 
 def _change_json(change: Change) -> dict[str, Any]:
     out: dict[str, Any] = {
+        "kind": change.kind.value,
         "action": change.action.value,
         "key": change.key,
         "id": change.id,
@@ -218,4 +266,6 @@ def _change_json(change: Change) -> dict[str, Any]:
         out["cause"] = change.cause.value
     if change.reason is not None:
         out["reason"] = change.reason
+    if change.kind is Kind.LINK:
+        out["requests"] = link_requests(change)
     return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+from dorasync.cfr import DeployRecord
 from dorasync.timestamps import NS_PER_S
 from dorasync.window import Window, bucket_starts
 
@@ -88,10 +89,19 @@ class Stats:
     oldest_open_ns: int | None = None
     ttr: TimeToRestore | None = None
     impact_ns: int = 0
+    deployments: int = 0
+    change_failures: int = 0
+    # Failed deployment recovery time: the same statistics as time to restore.
+    recovery: TimeToRestore | None = None
 
     @property
     def band(self) -> str | None:
         return self.ttr.band if self.ttr else None
+
+    @property
+    def change_failure_rate(self) -> Fraction | None:
+        """Deployments marked as change failures over all deployments; None without any."""
+        return Fraction(self.change_failures, self.deployments) if self.deployments else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,8 @@ class Report:
     rows: tuple[Row, ...]
     open_incidents: tuple[OpenIncident, ...]
     now_ns: int
+    # The project declares deployment files: the deployment columns are shown.
+    has_deployments: bool = False
 
     def totals(self) -> Stats:
         """The whole window over every incident (the group whose `by` is empty)."""
@@ -154,13 +166,30 @@ def time_to_restore(durations: list[int]) -> TimeToRestore | None:
 class _Cell:
     """What one (group, bucket) collects while incidents are read."""
 
-    __slots__ = ("durations", "impact", "incidents", "open_ages")
+    __slots__ = (
+        "deployments",
+        "durations",
+        "failures",
+        "impact",
+        "incidents",
+        "open_ages",
+        "recoveries",
+    )
 
     def __init__(self) -> None:
         self.durations: list[int] = []
         self.open_ages: list[int] = []
         self.incidents = 0
         self.impact = 0
+        self.deployments = 0
+        self.failures = 0
+        self.recoveries: list[int] = []
+
+    def deployed(self, record: DeployRecord) -> None:
+        self.deployments += 1
+        self.failures += record.failed
+        if record.recovery_ns is not None:
+            self.recoveries.append(record.recovery_ns)
 
     def add(self, duration: int, resolved: bool) -> None:
         self.incidents += 1
@@ -170,7 +199,16 @@ class _Cell:
     def stats(self) -> Stats:
         oldest = max(self.open_ages) if self.open_ages else None
         ttr = time_to_restore(self.durations)
-        return Stats(self.incidents, len(self.open_ages), oldest, ttr, self.impact)
+        return Stats(
+            self.incidents,
+            len(self.open_ages),
+            oldest,
+            ttr,
+            self.impact,
+            self.deployments,
+            self.failures,
+            time_to_restore(self.recoveries),
+        )
 
 
 def build(
@@ -179,8 +217,11 @@ def build(
     now_ns: int,
     dimensions: Sequence[Dimension] = (),
     bucket: Bucket | None = None,
+    *,
+    deployments: Sequence[DeployRecord] | None = None,
 ) -> Report:
-    """The report over the incidents that started in the window."""
+    """The report over the incidents that started in the window, and with `deployments`
+    (None: the project declares none) over those that finished in it."""
     starts = bucket_starts(window, bucket) if bucket else ()
     cells: dict[tuple[Group, int | None], _Cell] = {}
     opened: list[OpenIncident] = []
@@ -205,9 +246,26 @@ def build(
             for slot in ((group, None), (group, index)) if starts else ((group, None),):
                 cell = cells.get(slot) or cells.setdefault(slot, _Cell())
                 cell.add(duration, finished is not None)
+    for deployment in deployments or ():
+        finished = deployment.attributes["finished_at"]
+        if not window.since_ns <= finished < window.until_ns:
+            continue
+        index = bisect_right(starts, finished) - 1 if starts else None
+        for group in groups_of(deployment.attributes, dimensions):
+            for slot in ((group, None), (group, index)) if starts else ((group, None),):
+                (cells.get(slot) or cells.setdefault(slot, _Cell())).deployed(deployment)
     opened.sort(key=lambda o: (-o.age_ns, o.key))
     rows = _rows(cells, {group for group, _ in cells}, starts)
-    return Report(window, tuple(dimensions), bucket, starts, rows, tuple(opened), now_ns)
+    return Report(
+        window,
+        tuple(dimensions),
+        bucket,
+        starts,
+        rows,
+        tuple(opened),
+        now_ns,
+        deployments is not None,
+    )
 
 
 def groups_of(attributes: Mapping[str, Any], dimensions: Sequence[Dimension]) -> list[Group]:

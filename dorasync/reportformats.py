@@ -8,13 +8,23 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from dorasync.report import Group, OpenIncident, Report, Row
-from dorasync.reportjson import hours, number, seconds, ttr_data
+from dorasync.report import Group, OpenIncident, Report, Row, Stats
+from dorasync.reportjson import hours, number, ratio, recovery_data, seconds, ttr_data
 from dorasync.timestamps import NS_PER_S
 from dorasync.window import format_local, local_date
 
 ALL, NONE, EMPTY = "(all)", "(none)", "-"
 _NUMERIC = {"incidents", "open", "oldest open", "median TTR", "mean TTR", "p90 TTR", "impact h"}
+_NUMERIC |= {"deploys", "CFR", "median recovery"}
+DEPLOY_COLUMNS = ["deploys", "CFR", "median recovery"]
+
+
+def percent(rate: Fraction | None) -> str:
+    """A change failure rate as people read it: 25.0%, to a tenth of a percent."""
+    if rate is None:
+        return EMPTY
+    exact = Decimal(rate.numerator * 100) / Decimal(rate.denominator)
+    return f"{exact.quantize(Decimal('0.1'))}%"
 
 
 def duration(ns: Fraction | int) -> str:
@@ -60,10 +70,16 @@ def headline(report: Report) -> str:
         if ttr
         else ("no resolved incident")
     )
+    deploys = ""
+    if report.has_deployments:
+        deploys = (
+            f"; {total.deployments} deployment{'s' if total.deployments != 1 else ''}, "
+            f"change failure rate {percent(total.change_failure_rate)}"
+        )
     return (
         f"{format_local(w.since_ns, w.tz)} to {format_local(w.until_ns, w.tz)} ({w.tz.key}): "
         f"{total.incidents} incident{'s' if total.incidents != 1 else ''}, {total.open} open, "
-        f"{restore}"
+        f"{restore}{deploys}"
     )
 
 
@@ -81,6 +97,7 @@ def columns(report: Report) -> list[str]:
         "p90 TTR",
         "impact h",
         "band",
+        *(DEPLOY_COLUMNS if report.has_deployments else []),
     ]
 
 
@@ -97,13 +114,21 @@ def cells(report: Report, row: Row) -> list[str]:
     )
     oldest = duration(s.oldest_open_ns) if s.oldest_open_ns is not None else EMPTY
     impact = format(hours(s.impact_ns).quantize(Decimal("0.01")), "f")
-    return [*out, str(s.incidents), str(s.open), oldest, *ttr, impact, s.band or EMPTY]
+    out += [str(s.incidents), str(s.open), oldest, *ttr, impact, s.band or EMPTY]
+    if report.has_deployments:
+        recovery = duration(s.recovery.median) if s.recovery else EMPTY
+        out += [str(s.deployments), percent(s.change_failure_rate), recovery]
+    return out
 
 
 def shown_rows(report: Report) -> list[Row]:
     """The rows a person reads: a group's empty buckets are left out (the whole window's
     timeline keeps them); CSV, JSON and HTML keep every row."""
-    return [r for r in report.rows if not r.by or r.bucket is None or r.stats.incidents]
+    return [
+        r
+        for r in report.rows
+        if not r.by or r.bucket is None or r.stats.incidents or r.stats.deployments
+    ]
 
 
 def report_text(report: Report) -> str:
@@ -129,8 +154,16 @@ def report_text(report: Report) -> str:
         "",
         "TTR: time to restore = finished_at - started_at of the resolved incidents "
         "(median as Datadog, mean, p90 by nearest rank); see the README, 'dorasync report'.",
+        *([CFR_NOTE] if report.has_deployments else []),
     ]
     return "\n".join(out) + "\n"
+
+
+CFR_NOTE = (
+    "CFR: change failure rate = deployments marked as change failures (named by an "
+    "incident's caused_by) / deployments finished in the window; recovery = from a "
+    "failed deployment's finish to its remediation deployment's."
+)
 
 
 def _open_lines(report: Report) -> list[str]:
@@ -179,6 +212,28 @@ def report_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+CSV_DEPLOY_COLUMNS = [
+    "deployments",
+    "change_failures",
+    "change_failure_rate",
+    "recovery_median_seconds",
+    "recovery_mean_seconds",
+    "recovery_p90_seconds",
+]
+
+
+def _deploy_csv(stats: Stats) -> list[object]:
+    rate = stats.change_failure_rate
+    recovery = recovery_data(stats)
+    times = [number(recovery[k]) for k in ("median", "mean", "p90")] if recovery else [""] * 3
+    return [
+        stats.deployments,
+        stats.change_failures,
+        "" if rate is None else number(ratio(rate)),
+        *times,
+    ]
+
+
 def report_csv(report: Report) -> str:
     """One line per row with exact numbers; an empty cell is a missing value."""
     buf = io.StringIO()
@@ -196,6 +251,7 @@ def report_csv(report: Report) -> str:
             "ttr_p90_seconds",
             "impact_hours",
             "band",
+            *(CSV_DEPLOY_COLUMNS if report.has_deployments else []),
         ]
     )
     for r in report.rows:
@@ -211,6 +267,7 @@ def report_csv(report: Report) -> str:
                 *([number(ttr[k]) for k in ("median", "mean", "p90")] if ttr else ["", "", ""]),
                 number(hours(s.impact_ns)),
                 s.band or "",
+                *(_deploy_csv(s) if report.has_deployments else []),
             ]
         )
     return buf.getvalue()

@@ -41,6 +41,32 @@ def number(value: Decimal) -> str:
     return text + "0" if text.endswith(".") else text
 
 
+def ratio(value: Fraction) -> Decimal:
+    """A share, to the nearest billionth (halves to even): 1/3 is 0.333333333."""
+    with localcontext(prec=60):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        return exact.quantize(Decimal("1e-9"), rounding=ROUND_HALF_EVEN)
+
+
+def recovery_data(stats: Stats) -> dict[str, Decimal] | None:
+    r = stats.recovery
+    if r is None:
+        return None
+    return {"median": seconds(r.median), "mean": seconds(r.mean), "p90": seconds(r.p90)}
+
+
+def deploy_data(stats: Stats) -> dict[str, Any]:
+    """The deployment numbers of a group (README "dorasync report"): present when the
+    project declares deployment files."""
+    rate = stats.change_failure_rate
+    return {
+        "deployments": stats.deployments,
+        "change_failures": stats.change_failures,
+        "change_failure_rate": None if rate is None else ratio(rate),
+        "recovery_seconds": recovery_data(stats),
+    }
+
+
 def ttr_data(stats: Stats) -> dict[str, Decimal] | None:
     t = stats.ttr
     return (
@@ -60,6 +86,7 @@ def report_data(report: Report) -> dict[str, Any]:
                 "by": dict(r.by),
                 "bucket": None if r.bucket is None else format_local(r.bucket, tz),
                 **stats_data(r.stats),
+                **(deploy_data(r.stats) if report.has_deployments else {}),
             }
             for r in report.rows
         ],

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 
 from dorasync.errors import DorasyncError
-from dorasync.plan import Action, Plan
+from dorasync.plan import Action, Kind, Plan
 
 DEFAULT_SHARE = 0.3
 DEFAULT_DELETE_SHARE = 0.3
@@ -38,7 +38,7 @@ def unsafe(
 
 
 def _too_many_deletes(plan: Plan, existing: int, share: float) -> str | None:
-    deletes = [c for c in plan.changes if c.action is Action.DELETE]
+    deletes = [c for c in plan.changes if c.action is Action.DELETE and c.kind is Kind.INCIDENT]
     if len(deletes) <= share * existing:
         return None
     causes = Counter(c.cause.value for c in deletes)
@@ -53,7 +53,7 @@ def _too_many_deletes(plan: Plan, existing: int, share: float) -> str | None:
 
 
 def _too_many_updates(plan: Plan, existing: int, share: float) -> str | None:
-    updates = [c for c in plan.changes if c.action is Action.UPDATE]
+    updates = [c for c in plan.changes if c.action is Action.UPDATE and c.kind is Kind.INCIDENT]
     if len(updates) <= share * existing:
         return None
     fields = Counter(f.field for c in updates for f in c.fields)

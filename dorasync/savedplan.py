@@ -27,7 +27,7 @@ from pydantic import (
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
-from dorasync.plan import Action, Cause, Change, FieldChange, Orphan, Plan, Rename
+from dorasync.plan import Action, Cause, Change, FieldChange, Kind, Orphan, Plan, Rename
 from dorasync.render import PLAN_FORMAT_VERSION, plan_json
 from dorasync.state import State
 
@@ -118,6 +118,8 @@ class _FieldDoc(BaseModel):
 def _sent_shape(attributes: dict[str, Any]) -> dict[str, Any]:
     """The timestamps a plan sends are integers: a hand-edited file must say "damaged",
     not crash whatever reads them (the impact, the summary)."""
+    if "deployment" in attributes:  # a link: no timestamps; checked by check_replan
+        return attributes
     for name in ("started_at", "finished_at"):
         value = attributes.get(name)
         if (name == "started_at" or value is not None) and (
@@ -138,6 +140,9 @@ class _ChangeDoc(BaseModel):
     warnings: list[str] = []
     cause: Cause = Cause.FILE
     reason: str | None = None
+    kind: Kind = Kind.INCIDENT
+    # A link's PATCH requests as `plan --json` shows them; apply builds them again.
+    requests: list[Any] = []
 
 
 class _OrphanDoc(BaseModel):
@@ -163,7 +168,7 @@ class _SavedDoc(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     format_version: int
     dorasync_version: str
-    summary: dict[str, int]
+    summary: dict[str, int | dict[str, int]]
     changes: list[_ChangeDoc]
     orphans: list[_OrphanDoc]
     renames: list[_RenameDoc] = []
@@ -226,6 +231,7 @@ def _from_doc(doc: _SavedDoc, body: Mapping[str, Any]) -> SavedPlan:
             tuple(c.warnings),
             cause=c.cause,
             reason=c.reason,
+            kind=c.kind,
         )
         for c in doc.changes
     )
@@ -296,19 +302,21 @@ def check_state(saved: SavedPlan, state: State, state_shown: str, shown: str) ->
 def check_replan(saved: SavedPlan, replanned: Plan, shown: str) -> Plan:
     """The saved plan, with each change tied to its incident (for error lines), once
     the same inputs and state are shown to give the same changes."""
-    before = {c.key: c for c in saved.plan.pending}
-    after = {c.key: c for c in replanned.pending}
+    before = {(c.kind, c.key): c for c in saved.plan.pending}
+    after = {(c.kind, c.key): c for c in replanned.pending}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old is None or new is None or _sent(old) != _sent(new):
             raise StalePlan(
-                f"{shown} does not give what its inputs give now (at {key!r}): it was edited "
+                f"{shown} does not give what its inputs give now (at {key[1]!r}): it was edited "
                 f"and its digest recomputed, or made by another build of dorasync; " + _again(shown)
             )
-    incidents = {c.key: c.incident for c in replanned.changes}
-    changes = tuple(replace(c, incident=incidents.get(c.key)) for c in saved.plan.changes)
+    incidents = {(c.kind, c.key): c.incident for c in replanned.changes}
+    changes = tuple(replace(c, incident=incidents.get((c.kind, c.key))) for c in saved.plan.changes)
     return replace(saved.plan, changes=changes)
 
 
-def _sent(change: Change) -> tuple[Action, str, str, Mapping[str, Any]]:
-    return change.action, change.key, change.id, change.attributes
+def _sent(change: Change) -> tuple[Action, str, str, Mapping[str, Any], tuple[FieldChange, ...]]:
+    # A link's fields say which deployment an update un-marks: part of what is sent.
+    fields = change.fields if change.kind is Kind.LINK else ()
+    return change.action, change.key, change.id, change.attributes, fields

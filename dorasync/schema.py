@@ -16,8 +16,10 @@ from typing import Any
 
 from dorasync.config import SITES
 from dorasync.ids import ID_RULE
-from dorasync.model import MAX_TAG, MAX_TAGS, MAX_TEXT
+from dorasync.links import BY_VERSION, REMEDIATION_TYPES
+from dorasync.model import MAX_TAG, MAX_TAGS
 from dorasync.safety import DEFAULT_DELETE_SHARE, DEFAULT_MIN_EXISTING, DEFAULT_SHARE
+from dorasync.text import MAX_TEXT
 from dorasync.timestamps import EXAMPLE, MAX_S, MIN_S, NS_PER_S
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -135,6 +137,7 @@ def incident_schema() -> Schema:
             "Why it was retracted; kept in the file, never sent.",
             examples=["duplicate of 2026/2026-11-20-checkout-latency"],
         ),
+        **_link(),
     }
     return {
         "$schema": DIALECT,
@@ -145,7 +148,53 @@ def incident_schema() -> Schema:
         "required": ["started_at"],
         "additionalProperties": False,
         "properties": properties,
+        # if/then rather than dependentRequired, which draft-07 does not know.
+        "if": {"required": ["remediation"]},
+        "then": {"required": ["caused_by"]},
     }
+
+
+_DEPLOYMENT_ID = {
+    "description": "The deployment's id in Datadog.",
+    "type": ["string", "integer"],
+    "pattern": "^[A-Za-z0-9_.:-]{1,128}$",
+    "examples": ["z_RwVLi7v4Y"],
+}
+
+
+def _link() -> dict[str, Schema]:
+    """caused_by and remediation: exactly one way of naming each deployment."""
+    by_version = {name: _text(f"The deployment's {name}.") for name in BY_VERSION}
+    caused_by = {
+        "description": "The deployment that caused the incident, marked as a change failure "
+        "in Datadog: by deployment_id, or by service, env and version.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"deployment_id": _DEPLOYMENT_ID, **by_version},
+        "oneOf": [
+            {"required": ["deployment_id"], "not": {"anyOf": _any_of(by_version)}},
+            {"required": list(by_version), "not": {"required": ["deployment_id"]}},
+        ],
+        "examples": [{"deployment_id": "z_RwVLi7v4Y"}],
+    }
+    remediation = {
+        "description": "How the failed deployment was remediated and by which deployment "
+        "(by deployment_id, or by version of the same service and env); needs caused_by.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type"],
+        "properties": {
+            "type": {"description": "rollback or rollforward.", "enum": list(REMEDIATION_TYPES)},
+            "deployment_id": _DEPLOYMENT_ID,
+            "version": _text("The version of the remediation deployment.", examples=["v1.12.06"]),
+        },
+        "oneOf": [{"required": ["deployment_id"]}, {"required": ["version"]}],
+    }
+    return {"caused_by": caused_by, "remediation": remediation}
+
+
+def _any_of(names: dict[str, Schema]) -> list[Schema]:
+    return [{"required": [name]} for name in names]
 
 
 def _safety() -> Schema:
@@ -199,6 +248,10 @@ def config_schema() -> Schema:
                 "pattern": uuid,
             },
             "incidents": _text("The incidents folder, relative to this file.", default="incidents"),
+            "deployments": _text(
+                "The folder of deployment files (optional; none when it is missing).",
+                default="deployments",
+            ),
             "state": _text("The state file.", default=".dorasync/state.json"),
             "site": {"description": "The Datadog site; DD_SITE overrides.", "enum": list(SITES)},
             "endpoint": {

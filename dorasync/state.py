@@ -37,6 +37,9 @@ class Entry:
     retracted_at: str | None = None
     # The key this entry had before `dorasync state mv`: its id is kept for the new key.
     moved_from: str | None = None
+    # The link to a deployment its file declares (links.py), beside the attributes, so
+    # that an unchanged file taken from the state unparsed still declares it.
+    link: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object; no deep copy (asdict's costs a second at 10k).
@@ -48,7 +51,12 @@ class Entry:
         }
 
 
-_OPTIONAL = frozenset({"retracted_at", "moved_from"})
+_OPTIONAL = frozenset({"retracted_at", "moved_from", "link"})
+# The state's sections: incidents (failure events), deployment events, and the marks of
+# deployments as change failures that incidents' links made, by incident key. Keys of
+# one section never meet those of another.
+SECTIONS = ("incidents", "deployments", "links")
+Changed = Mapping[str, "Entry | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +67,48 @@ class State:
     lineage: str | None = None
     serial: int = 0
     entries: Mapping[str, Entry] = field(default_factory=dict)
+    # Deployment events sent from deployment files, by deployment key.
+    deployments: Mapping[str, Entry] = field(default_factory=dict)
+    # What was last PATCHed for each incident's link (attributes: the link's normal
+    # form), by incident key; an un-marked deployment leaves this section.
+    links: Mapping[str, Entry] = field(default_factory=dict)
 
-    def with_entries(self, changed: Mapping[str, Entry | None], lineage: str) -> State:
-        """A new serial of this state with `changed` put in (None removes a key)."""
-        entries = dict(self.entries)
-        for key, entry in changed.items():
-            if entry is None:
-                entries.pop(key, None)
-            else:
-                entries[key] = entry
+    def with_entries(
+        self,
+        changed: Changed,
+        lineage: str,
+        *,
+        deployments: Changed | None = None,
+        links: Changed | None = None,
+    ) -> State:
+        """A new serial of this state with `changed` put in (None removes a key), and the
+        changes of the other sections."""
         return replace(
-            self, lineage=self.lineage or lineage, serial=self.serial + 1, entries=entries
+            self,
+            lineage=self.lineage or lineage,
+            serial=self.serial + 1,
+            entries=_put(self.entries, changed),
+            deployments=_put(self.deployments, deployments or {}),
+            links=_put(self.links, links or {}),
         )
+
+    def section(self, name: str) -> Mapping[str, Entry]:
+        """One of SECTIONS by its name in the file."""
+        return {"incidents": self.entries, "deployments": self.deployments, "links": self.links}[
+            name
+        ]
+
+
+def _put(entries: Mapping[str, Entry], changed: Changed) -> Mapping[str, Entry]:
+    if not changed:
+        return entries
+    out = dict(entries)
+    for key, entry in changed.items():
+        if entry is None:
+            out.pop(key, None)
+        else:
+            out[key] = entry
+    return out
 
 
 def fingerprint(attributes: Mapping[str, Any]) -> str:
@@ -92,11 +130,20 @@ def chunks(state: State, version: str) -> Iterator[str]:
         "lineage": state.lineage,
         "serial": state.serial,
         "dorasync_version": version,
-        "incidents": {key: entry.to_json() for key, entry in sorted(state.entries.items())},
+        "incidents": _section(state.entries),
     }
+    # Written only when there is something in them, so a state without deployments
+    # reads as it did before they existed.
+    for name in SECTIONS[1:]:
+        if state.section(name):
+            body[name] = _section(state.section(name))
     encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
     yield from encoder.iterencode(body)
     yield "\n"
+
+
+def _section(entries: Mapping[str, Entry]) -> dict[str, Any]:
+    return {key: entry.to_json() for key, entry in sorted(entries.items())}
 
 
 def loads(text: str, shown: str) -> State:
@@ -114,13 +161,19 @@ def loads(text: str, shown: str) -> State:
             "dorasync; upgrade dorasync (pip install -U dorasync)"
         )
     try:
-        # Positional arguments: at 100k entries, keyword parsing costs a second.
-        fields = Entry.__slots__
-        entries = {
-            str(k): Entry(*[v[name] for name in fields]) if len(v) == len(fields) else Entry(**v)
-            for k, v in body["incidents"].items()
-        }
+        if "incidents" not in body:  # required, unlike the other sections
+            raise KeyError("incidents")
+        sections = [_entries(body.get(name) or {}) for name in SECTIONS]
         lineage, serial = body["lineage"], int(body["serial"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateError(f"{shown} is damaged ({exc!r}); was it edited by hand?") from None
-    return State(lineage, serial, entries)
+    return State(lineage, serial, *sections)
+
+
+def _entries(section: Mapping[str, Any]) -> dict[str, Entry]:
+    # Positional arguments: at 100k entries, keyword parsing costs a second.
+    fields = Entry.__slots__
+    return {
+        str(k): Entry(*[v[name] for name in fields]) if len(v) == len(fields) else Entry(**v)
+        for k, v in section.items()
+    }

@@ -19,13 +19,11 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
 
 from dorasync import __version__
 from dorasync.errors import DorasyncError
-from dorasync.state import Entry, State, StateError, chunks, loads
-
-FSYNC_EVERY = 64  # journal records between fsyncs: a crash loses at most these, all re-sendable
+from dorasync.journal import Journal
+from dorasync.state import SECTIONS, Entry, State, StateError, chunks, loads
 
 
 class LockHeld(DorasyncError):
@@ -109,10 +107,19 @@ class StateStore:
                 f"state has {state.lineage}); move it away if {self.shown} was restored on "
                 "purpose, and run `dorasync plan` to see what is left to send"
             )
-        changed = {r["key"]: (Entry(**r["entry"]) if r["entry"] else None) for r in records[1:]}
-        if not changed:
+        changed: dict[str, dict[str, Entry | None]] = {name: {} for name in SECTIONS}
+        for r in records[1:]:
+            changed[r.get("section", "incidents")][r["key"]] = (
+                Entry(**r["entry"]) if r["entry"] else None
+            )
+        if not any(changed.values()):
             return state
-        return state.with_entries(changed, lineage)
+        return state.with_entries(
+            changed["incidents"],
+            lineage,
+            deployments=changed["deployments"],
+            links=changed["links"],
+        )
 
     def settle(self, state: State) -> bool:
         """Make durable what an interrupted run journaled: write `state` (read() folded
@@ -144,8 +151,15 @@ class StateStore:
             finally:
                 # Also after Ctrl-C or an error: what was recorded really was sent.
                 journal.sync()
-                if journal.changed:
-                    self.write(state.with_entries(journal.changed, lineage))
+                if journal.changed or journal.deployments or journal.links:
+                    self.write(
+                        state.with_entries(
+                            journal.changed,
+                            lineage,
+                            deployments=journal.deployments,
+                            links=journal.links,
+                        )
+                    )
                 self.journal_path.unlink(missing_ok=True)
 
     def write(self, state: State) -> None:
@@ -236,29 +250,6 @@ class StateStore:
             raise DorasyncError(f"the lock's id is {holder.id}, not {lock_id}; nothing removed")
         self.lock_path.unlink(missing_ok=True)
         return holder
-
-
-class Journal:
-    """Appends one line per recorded change; fsyncs in batches."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self.handle = handle
-        self.changed: dict[str, Entry | None] = {}
-        self.unsynced = 0
-
-    def record(self, key: str, entry: Entry | None) -> None:
-        line = {"key": key, "entry": entry.to_json() if entry else None}
-        self.handle.write(json.dumps(line, sort_keys=True) + "\n")
-        self.handle.flush()
-        self.changed[key] = entry
-        self.unsynced += 1
-        if self.unsynced >= FSYNC_EVERY:
-            self.sync()
-
-    def sync(self) -> None:
-        if self.unsynced:
-            os.fsync(self.handle.fileno())
-            self.unsynced = 0
 
 
 def _copy_of(path: Path) -> Iterator[bytes]:

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dorasync import planfile, savedplan
+from dorasync.deploymentfiles import load_deployments
+from dorasync.deployments import Deployment, deployment_changes
 from dorasync.errors import DorasyncError, InvalidInput, Problem
 from dorasync.incidents import check_unique
+from dorasync.linkplan import link_changes
 from dorasync.loader import load
 from dorasync.model import Incident
 from dorasync.moves import keep_moved_ids
@@ -35,6 +38,7 @@ class Checked:
     incidents: list[Incident]
     warnings: list[Problem]
     state: State
+    deployments: tuple[Deployment, ...] = ()
 
     def store(self) -> StateStore:
         return self.project.store()
@@ -48,15 +52,18 @@ def check(root: Path, now_ns: int, paths: Sequence[Path] | None = None) -> Check
     state = project.store().read()
     known = {entry.file: (key, entry) for key, entry in state.entries.items()}
     loaded = load(project, paths, now_ns, known)
-    if not loaded.ok:
-        raise InvalidInput(loaded.problems)
+    by_file = {entry.file: (key, entry) for key, entry in state.deployments.items()}
+    found = load_deployments(project, now_ns, by_file)
+    problems = loaded.problems + found.problems
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
     incidents = loaded.incidents
     if any(entry.moved_from for entry in state.entries.values()):
         incidents = keep_moved_ids(incidents, state, project.settings.config.namespace)
         clashes = check_unique(incidents)
         if clashes:
             raise InvalidInput(clashes)
-    return Checked(project, incidents, loaded.problems, state)
+    return Checked(project, incidents, problems, state, tuple(found.deployments))
 
 
 def plan_for(
@@ -64,7 +71,9 @@ def plan_for(
 ) -> tuple[State, Plan]:
     """The plan against `state`, else against the state the incidents were read with."""
     current = state if state is not None else checked.state
-    return current, make_plan(checked.incidents, current, prune=prune)
+    extra = deployment_changes(checked.deployments, current)
+    extra += link_changes(checked.incidents, current, prune=prune)
+    return current, make_plan(checked.incidents, current, prune=prune, extra=extra)
 
 
 def why_unsafe(checked: Checked, state: State, plan: Plan, *, refuse: bool = False) -> str | None:
@@ -122,8 +131,8 @@ def connect(
     if app_key_for and settings.app_key is None:
         raise DorasyncError(
             f"DD_APP_KEY is not set, and {app_key_for} needs Datadog's application key "
-            "(reads and deletes do; sends need the API key alone): set DD_APP_KEY or "
-            "DD_APP_KEY_FILE; nothing was sent"
+            "(reads, deletes and deployment marks do; sends need the API key alone): set "
+            "DD_APP_KEY or DD_APP_KEY_FILE; nothing was sent"
         )
     return DoraClient(
         settings.base_url,

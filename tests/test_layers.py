@@ -37,6 +37,11 @@ CORE = [
     "drift",
     "eventfile",
     "problems",
+    "text",
+    "links",
+    "linkplan",
+    "deployments",
+    "cfr",
 ]
 FORBIDDEN_IN_CORE = {
     "requests",

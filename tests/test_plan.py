@@ -120,9 +120,19 @@ def test_json_plan_has_the_documented_shape() -> None:
     )
     body = plan_json(plan)
     assert body["format_version"] == 1
-    assert body["summary"] == {"create": 1, "update": 1, "delete": 0, "no-op": 0, "orphaned": 0}
+    none = {"create": 0, "update": 0, "delete": 0, "no-op": 0}
+    assert body["summary"] == {
+        "create": 1,
+        "update": 1,
+        "delete": 0,
+        "no-op": 0,
+        "orphaned": 0,
+        "deployments": none,
+        "links": none,
+    }
     update = next(c for c in body["changes"] if c["action"] == "update")
     assert update == {
+        "kind": "incident",
         "action": "update",
         "key": "a",
         "id": "id-a-0123456789",
@@ -142,6 +152,6 @@ def test_a_large_plan_is_written_in_chunks_that_add_up_to_the_whole_text() -> No
 
     plan = make_plan([incident(f"k{n:04d}") for n in range(1234)], State())
     chunks = list(plan_chunks(plan, size=500))
-    assert len(chunks) == 4  # three of changes, then the summary
+    assert len(chunks) == 3  # 500, 500, then 233 with the summary
     assert "".join(chunks) == plan_text(plan)
     assert plan_text(plan).count("\n  + k") == 1233

@@ -78,7 +78,11 @@ def apply(
     With PLANFILE (saved by `plan --out`), send exactly that plan, without asking,
     and refuse if the state or any input file changed since it was saved.
 
-    Needs DD_API_KEY (or DD_API_KEY_FILE), and DD_APP_KEY to delete or to --refresh;
+    Deployment files are sent too, and then the links of incidents (caused_by) mark
+    their deployments as change failures, or un-mark them.
+
+    Needs DD_API_KEY (or DD_API_KEY_FILE), and DD_APP_KEY to delete, to mark
+    deployments or to --refresh;
     DORASYNC_API_URL points it at another API, such as the emulator. Without a
     terminal, --auto-approve is required.
 
@@ -136,7 +140,7 @@ def apply(
         if not force:
             why_unsafe(checked, current, plan, refuse=True)
         # One client for the reads and the sends: the rate limit it learnt holds for both.
-        client = client or _client(settings, policy, _deleting(plan))
+        client = client or _client(settings, policy, _app_key_for(plan))
         if saved is None and not auto_approve and not _confirm(console):
             console.error("Apply cancelled; nothing was sent.")
             return 1
@@ -184,10 +188,15 @@ def _client(settings: ApiSettings, policy: RetryPolicy, app_key_for: str | None)
     return connect(settings, app_key_for=app_key_for, policy=policy)
 
 
-def _deleting(plan: Plan) -> str | None:
+def _app_key_for(plan: Plan) -> str | None:
     """What needs the application key in `plan`, if anything does."""
-    deletes = sum(1 for c in plan.pending if c.action.value == "delete")
-    return f"deleting {deletes} event{'s' if deletes != 1 else ''}" if deletes else None
+    pending = plan.pending
+    deletes = sum(1 for c in pending if c.action.value == "delete" and c.kind.value != "link")
+    marks = sum(1 for c in pending if c.kind.value == "link")
+    needs = [f"deleting {deletes} event{'s' if deletes != 1 else ''}"] if deletes else []
+    if marks:
+        needs.append(f"changing the change-failure mark of {marks} deployment{'s' * (marks != 1)}")
+    return " and ".join(needs) or None
 
 
 def _record_only(

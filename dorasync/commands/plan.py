@@ -43,7 +43,8 @@ def plan(
     parallelism: int,
 ) -> int:
     """Show what apply would send: creates (+), updates (~), deletes (-) of retracted
-    incidents, and what is declared no more.
+    incidents, deployment files, the marks of deployments that incidents' caused_by
+    name (under their incident), and what is declared no more.
 
     Needs no key and no network, except with --refresh, which reads every recorded
     event back from Datadog (DD_API_KEY and DD_APP_KEY) and shows what restores the

@@ -12,7 +12,9 @@ from dorasync.commands import Context, pass_context
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from dorasync.cfr import DeployRecord
     from dorasync.report import Dimension, Report
+    from dorasync.workflow import Checked
 
 FORMATS = ("text", "markdown", "csv", "json", "html")
 HTML_DEFAULT = "dorasync-report.html"
@@ -71,7 +73,8 @@ def report(
     """Report what the incidents say: counts, open incidents, time to restore and DORA band.
 
     Over the incidents that started in the window (default: the last 90 days), per
-    group and bucket. Every definition is in the README, "dorasync report".
+    group and bucket; with deployment files, also change failure rate and failed
+    deployment recovery time. Every definition is in the README, "dorasync report".
 
     \b
     Examples:
@@ -99,9 +102,30 @@ def report(
         from dorasync.reporthtml import natural_bucket  # noqa: PLC0415
 
         bucket = natural_bucket(window.until_ns - window.since_ns)
-    result = build(records, window, now, by, bucket)
+    result = build(records, window, now, by, bucket, deployments=_deployments(checked))
     _write(ctx, _render(result, fmt), fmt, out)
     return 0
+
+
+def _deployments(checked: Checked) -> list[DeployRecord] | None:
+    """The declared deployments, each marked or not by the links of the incidents;
+    None when the project declares none (the report then shows no deployment column)."""
+    from dorasync.cfr import DeployRecord, as_grouped, outcomes  # noqa: PLC0415
+
+    if not checked.deployments:
+        return None
+    by_key = {d.key: d.attributes for d in checked.deployments}
+    links = [i.link for i in checked.incidents if i.link is not None and not i.retracted]
+    found = outcomes(by_key, links)
+    return [
+        DeployRecord(
+            key,
+            as_grouped(attributes),
+            key in found,
+            found[key].recovery_ns if key in found else None,
+        )
+        for key, attributes in by_key.items()
+    ]
 
 
 def _render(result: Report, fmt: str) -> str:

@@ -157,6 +157,7 @@ def rm(ctx: Context, keys: tuple[str, ...]) -> int:
 
     Their events stay in Datadog. If a file still declares one, the next plan sends
     it again (the same id, so the same event); if none does, nothing will delete it.
+    Their links are forgotten too: a deployment they marked stays marked.
     The previous state is kept as state.json.backup.
 
     \b
@@ -196,15 +197,19 @@ def mv(ctx: Context, old: str, new: str) -> int:
     def change(current: State, shown: str) -> dict[str, Entry | None]:
         return move(current, old, new, shown)
 
-    moved = _edit(ctx, "state mv", change)
+    moved = _edit(ctx, "state mv", change, moving=(old, new))
     ctx.console.out(f"Moved {old} to {new}; it keeps the id {moved[old].id}.")
     return 0
 
 
 def _edit(
-    ctx: Context, operation: str, change: Callable[[State, str], dict[str, Entry | None]]
+    ctx: Context,
+    operation: str,
+    change: Callable[[State, str], dict[str, Entry | None]],
+    moving: tuple[str, str] | None = None,
 ) -> dict[str, Entry]:
-    """Change the state under its lock (with a backup); the entries as they were."""
+    """Change the state under its lock (with a backup); the entries as they were. An
+    incident's link goes with it: forgotten with it, or moved to its new key."""
     from dorasync.project import open_project  # noqa: PLC0415
 
     project = open_project(ctx.root)
@@ -213,6 +218,11 @@ def _edit(
         current = store.read()
         changes = change(current, store.shown)
         before = {k: current.entries[k] for k in changes if k in current.entries}
-        store.write(current.with_entries(changes, current.lineage or ""))
+        links: dict[str, Entry | None] = {
+            k: None for k, entry in changes.items() if entry is None and k in current.links
+        }
+        if moving and moving[0] in current.links:
+            links[moving[1]] = current.links[moving[0]]
+        store.write(current.with_entries(changes, current.lineage or "", links=links))
     ctx.console.info(f"State: {store.shown} written; the previous one is in {store.shown}.backup.")
     return before

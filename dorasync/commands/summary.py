@@ -43,7 +43,13 @@ class Progress:
 def _verb(outcome: Outcome) -> str:
     if outcome.result == "failed":
         return "failed (see below)"
+    change = outcome.change
+    if change.kind.value == "link":
+        done = "unmarked" if change.action.value == "delete" else "marked as change failure"
+        return f"deployment {change.id or 'by version'} {done}"
     verb = _VERBS.get(outcome.change.action.value, "sent")
+    if change.kind.value == "deployment":
+        verb = f"deployment {verb}"
     note = f" ({outcome.message})" if outcome.message else ""
     return f"{verb}, id {outcome.change.id}{note}"
 
@@ -64,15 +70,34 @@ def _failure_text(outcome: Outcome) -> str:
 def _counts(sent: list[Outcome]) -> list[str]:
     by_action = dict.fromkeys(_VERBS.values(), 0)
     for outcome in sent:
-        by_action[_VERBS[outcome.change.action.value]] += 1
+        if outcome.change.kind.value == "incident":
+            by_action[_VERBS[outcome.change.action.value]] += 1
     notes = [f"{count} {verb}" for verb, count in by_action.items() if count or verb != "deleted"]
+    notes += _other_counts(sent)
     # 202 is a write's "accepted, delayed", and a delete's plain success.
-    delayed = sum(1 for o in sent if o.status == 202 and o.change.action.value != "delete")
+    # ... and a PATCH's only success.
+    delayed = sum(
+        1
+        for o in sent
+        if o.status == 202 and o.change.action.value != "delete" and o.change.kind.value != "link"
+    )
     if delayed:
         notes.append(f"{delayed} accepted with delay (202)")
     gone = sum(1 for o in sent if o.message == "gone already")
     if gone:
         notes.append(f"{gone} gone from Datadog already")
+    return notes
+
+
+def _other_counts(sent: list[Outcome]) -> list[str]:
+    """Deployments sent and deployments marked or un-marked, when there were any."""
+    kinds = [(o.change.kind.value, o.change.action.value) for o in sent]
+    deployments = sum(1 for kind, _ in kinds if kind == "deployment")
+    marked = sum(1 for kind, action in kinds if kind == "link" and action != "delete")
+    unmarked = sum(1 for kind, action in kinds if kind == "link" and action == "delete")
+    notes = [f"{deployments} deployment{'s' * (deployments != 1)} sent"] if deployments else []
+    notes += [f"{marked} marked as change failure"] if marked else []
+    notes += [f"{unmarked} unmarked"] if unmarked else []
     return notes
 
 

@@ -205,6 +205,7 @@ class Api:
         ):
             return _not_found("deployment", event_id)
         self.stats.bump("patches_by_id", event_id)
+        self.stats.patch_received(f"/api/v2/dora/deployments/{event_id}", doc)
         return Reply(202, {"data": None})  # as recorded: 202 {"data":null}
 
     def patch_by_version(self, _: str, raw: bytes) -> Reply:
@@ -228,6 +229,7 @@ class Api:
         for key in ids:
             self.store.patch_deployment(key, _patch_fields(patch.change_failure, patch.remediation))
             self.stats.bump("patches_by_id", key)
+        self.stats.patch_received("/api/v2/dora/deployments", doc)
         return Reply(202, {"data": None})
 
     def delete_deployment(self, event_id: str, _: bytes) -> Reply:

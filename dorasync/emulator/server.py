@@ -177,6 +177,12 @@ class Emulator:
         """Stored deployments: id -> attributes as received plus change_failure/remediation."""
         return copy.deepcopy(dict(self._app.store.deployment_items()))
 
+    def patches(self) -> list[dict[str, object]]:
+        """The accepted deployment PATCHes, {path, body} each, oldest first."""
+        shown = self.stats()["patches"]
+        assert isinstance(shown, list)
+        return shown
+
     def events(self) -> dict[str, object]:
         """Everything stored; the body of GET /_emulator/events."""
         return self._app.store.snapshot()

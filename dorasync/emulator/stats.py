@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+
+PATCHES_KEPT = 1_000  # the last accepted PATCH bodies shown by the stats, for tests
 
 
 class Stats:
@@ -22,6 +25,7 @@ class Stats:
             names = ("requests", "faults", *self._BY_ID)
             self._counters = {name: Counter() for name in names}
             self._updates = 0
+            self._patches: deque[dict[str, object]] = deque(maxlen=PATCHES_KEPT)
             self._first: float | None = None
             self._last: float | None = None
 
@@ -38,6 +42,11 @@ class Stats:
         with self._lock:
             self._counters[counter][key] += 1
 
+    def patch_received(self, path: str, body: object) -> None:
+        """An accepted deployment PATCH, its body as received, for tests to read."""
+        with self._lock:
+            self._patches.append({"path": path, "body": body})
+
     def failure_received(self, event_id: str, *, update: bool) -> None:
         with self._lock:
             self._counters["posts_by_id"][event_id] += 1
@@ -49,7 +58,8 @@ class Stats:
         requests: "METHOD ROUTE STATUS" -> count, with ids shown as {id} and STATUS
         "dropped" or "hung" for requests answered with silence; posts_by_id: stored
         failure POSTs per event id; updates: stored POSTs that replaced an event;
-        rate_limited: 429s sent; faults: injected errors, drops and hangs;
+        rate_limited: 429s sent; faults: injected errors, drops and hangs; patches:
+        the last accepted deployment PATCHes, {path, body} each, oldest first;
         first_request_at / last_request_at: Unix times of the first and last API
         request (null before any).
         """
@@ -58,6 +68,7 @@ class Stats:
                 name: dict(counter) for name, counter in self._counters.items()
             }
             shown["updates"] = self._updates
+            shown["patches"] = copy.deepcopy(list(self._patches))
             shown["rate_limited"] = self._counters["faults"]["rate_limited"]
             shown["first_request_at"] = self._first
             shown["last_request_at"] = self._last
