@@ -201,6 +201,11 @@ class Applier:
     def _link(self, change: Change) -> None:
         """Mark (or un-mark) the link's deployment; a link moved to another deployment
         un-marks the old one once the new one is marked. Recorded once all succeeded."""
+        if change.action is Action.DELETE and change.cause is Cause.SHARED:
+            # Another incident still names the deployment: it stays marked; only this
+            # incident's record of the link goes.
+            self._report_link(change, Reply(200, None, 0))
+            return
         if change.action is Action.DELETE:
             self._report_link(change, patch_deployment(self.client, change.attributes, mark=False))
             return
@@ -225,7 +230,8 @@ class Applier:
             )
         with self.lock:
             self.journal.record(change.key, entry, "links")
-        self._done(Outcome(change, "sent", reply.status))
+        note = "deployment gone already" if reply.status == 404 else ""
+        self._done(Outcome(change, "sent", reply.status, note))
 
     def _deleted(self, change: Change, existed: bool) -> None:
         entry = None

@@ -170,7 +170,8 @@ class DoraClient:
         headers = {"DD-API-KEY": self.api_key.reveal()}
         if app_key and self.app_key:
             headers["DD-APPLICATION-KEY"] = self.app_key.reveal()
-        data = None if body is None else json.dumps(body, separators=(",", ":"))
+        # Sorted keys: the bodies Datadog's own client sends (its recordings) are sorted.
+        data = None if body is None else json.dumps(body, separators=(",", ":"), sort_keys=True)
         deadline = time.monotonic() + self.policy.request_budget_s
         for attempt in range(1, self.policy.max_attempts + 1):
             self._wait(self.pacer.delay())

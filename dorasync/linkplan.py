@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dorasync.links import deployment_text, patch_body, patch_path, remediation_text
+from dorasync.links import (
+    deployment_text,
+    patch_body,
+    patch_path,
+    remediation_text,
+    target_key,
+)
 from dorasync.model import Incident
 from dorasync.plan import Action, Cause, Change, FieldChange, Kind
 from dorasync.state import Entry, State
@@ -23,17 +29,27 @@ LINK_FIELDS = ("deployment", "remediation")
 
 def link_changes(incidents: Iterable[Incident], state: State, *, prune: bool) -> list[Change]:
     """One change per incident that declares a link or had one marked, and with
-    `prune`, one un-mark per marked link whose incident is declared no more."""
+    `prune`, one un-mark per marked link whose incident is declared no more.
+
+    A deployment is un-marked only when no declared incident names it any more: when
+    one incident of two that name it is retracted, renamed or relinked, the other
+    keeps it a change failure, so only the first incident's record of it goes."""
+    incidents = list(incidents)
+    named = {
+        target_key(incident.link)
+        for incident in incidents
+        if incident.link is not None and not incident.retracted
+    }
     out, declared = [], set()
     for incident in incidents:
         declared.add(incident.key)
         wanted = None if incident.retracted else incident.link
-        change = _change(incident, wanted, state.links.get(incident.key))
+        change = _change(incident, wanted, state.links.get(incident.key), named)
         if change is not None:
             out.append(change)
     if prune:
         out += [
-            _unmark(key, entry, None, Cause.PRUNED)
+            _unmark(key, entry, None, Cause.PRUNED, named)
             for key, entry in sorted(state.links.items())
             if key not in declared
         ]
@@ -41,13 +57,16 @@ def link_changes(incidents: Iterable[Incident], state: State, *, prune: bool) ->
 
 
 def _change(
-    incident: Incident, wanted: Mapping[str, Any] | None, entry: Entry | None
+    incident: Incident,
+    wanted: Mapping[str, Any] | None,
+    entry: Entry | None,
+    named: set[tuple[str, ...]],
 ) -> Change | None:
     if wanted is None:
         if entry is None:
             return None
         cause = Cause.RETRACTED if incident.retracted else Cause.FILE
-        return _unmark(incident.key, entry, incident, cause)
+        return _unmark(incident.key, entry, incident, cause, named)
     fields: tuple[FieldChange, ...] = ()
     if entry is None:
         action, fields = Action.CREATE, ()
@@ -60,6 +79,12 @@ def _change(
             for name in LINK_FIELDS
             if entry.attributes.get(name) != wanted.get(name)
         )
+        if target_key(entry.attributes) in named:
+            # The old deployment is still named by another incident: it stays marked.
+            fields = tuple(
+                FieldChange(f.field, None, f.after) if f.field == "deployment" else f
+                for f in fields
+            )
     return Change(
         action,
         incident.key,
@@ -72,8 +97,15 @@ def _change(
     )
 
 
-def _unmark(key: str, entry: Entry, incident: Incident | None, cause: Cause) -> Change:
-    """Un-mark what the state says was marked, under the target it recorded."""
+def _unmark(
+    key: str,
+    entry: Entry,
+    incident: Incident | None,
+    cause: Cause,
+    named: set[tuple[str, ...]],
+) -> Change:
+    """Un-mark what the state says was marked, under the target it recorded, unless
+    another declared incident still names that deployment (then only forget it)."""
     return Change(
         Action.DELETE,
         key,
@@ -81,7 +113,7 @@ def _unmark(key: str, entry: Entry, incident: Incident | None, cause: Cause) -> 
         incident.file if incident else entry.file,
         dict(entry.attributes),
         incident=incident,
-        cause=cause,
+        cause=Cause.SHARED if target_key(entry.attributes) in named else cause,
         kind=Kind.LINK,
     )
 
@@ -104,6 +136,11 @@ def describe(change: Change) -> list[str]:
     `mark deployment z_RwVLi7v4Y as change failure (rollback -> eG42zNIkVjM)`."""
     link = change.attributes
     target = deployment_text(link["deployment"])
+    if change.action is Action.DELETE and change.cause is Cause.SHARED:
+        return [
+            f"forget the link to deployment {target}: another incident still names it, "
+            "so it stays a change failure"
+        ]
     if change.action is Action.DELETE:
         why = {
             Cause.RETRACTED: "the incident is retracted",
@@ -129,7 +166,7 @@ def describe(change: Change) -> list[str]:
 
 def link_requests(change: Change) -> list[dict[str, Any]]:
     """The PATCH requests a link change sends, in order, as the JSON plan shows them."""
-    if change.action is Action.NOOP:
+    if change.action is Action.NOOP or change.cause is Cause.SHARED:
         return []
     todo = [(change.attributes, change.action is not Action.DELETE)]
     old = moved_from(change) if change.action is Action.UPDATE else None

@@ -16,13 +16,18 @@ A link's normal form, what the plan compares and the state records, is
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from dorasync.errors import Problem
 from dorasync.text import Text, check_text, user_error
+from dorasync.yamlsource import Mark
+
+if TYPE_CHECKING:
+    from dorasync.model import Incident
 
 PATCH_TYPE = "dora_deployment_patch_request"
 DEPLOYMENTS = "/api/v2/dora/deployments"
@@ -36,7 +41,8 @@ _DEPLOYMENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 def _deployment_id(value: object) -> str:
     text = check_text(value)
-    if not _DEPLOYMENT_ID.fullmatch(text):
+    if not _DEPLOYMENT_ID.fullmatch(text) or not text.strip("."):
+        # "." and ".." would be resolved away in the PATCH's path, to another endpoint.
         raise user_error(
             f"{text!r} is not a deployment id; write the id Datadog shows for the "
             "deployment (up to 128 characters of A-Z a-z 0-9 - _ . :)"
@@ -197,3 +203,41 @@ def remediation_text(remediation: Mapping[str, Any] | None) -> str:
         return ""
     target = remediation.get("id") or f"version {remediation.get('version')}"
     return f"{remediation['type']} -> {target}"
+
+
+def target_key(link: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which deployment a link names: by id, or by service, env and version."""
+    deployment = link["deployment"]
+    if "id" in deployment:
+        return ("id", str(deployment["id"]))
+    return ("version", *(str(deployment.get(k, "")) for k in ("service", "env", "version")))
+
+
+def check_link_conflicts(incidents: Iterable[Incident]) -> list[Problem]:
+    """Two incidents that name one deployment must agree on its remediation: the
+    deployment has one mark, and PATCHes sent side by side would race."""
+    first: dict[tuple[str, ...], Incident] = {}
+    problems = []
+    for incident in incidents:
+        if incident.link is None or incident.retracted:
+            continue
+        other = first.setdefault(target_key(incident.link), incident)
+        if other is incident or other.link is None:
+            continue
+        if other.link.get("remediation") != incident.link.get("remediation"):
+            mark = (
+                incident.marks.get("remediation")
+                or incident.marks.get("caused_by")
+                or Mark(incident.file, 1, 1)
+            )
+            problems.append(
+                Problem(
+                    incident.file,
+                    mark.line,
+                    mark.col,
+                    "remediation",
+                    f"{other.file} names the same deployment with another remediation; a "
+                    "deployment has one mark: write the same remediation in both",
+                )
+            )
+    return problems

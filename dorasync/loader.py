@@ -18,6 +18,7 @@ from dorasync.errors import Problem
 from dorasync.files import Walk, incident_files, shown_path
 from dorasync.ids import key_for_path
 from dorasync.incidents import Source, build, check_unique
+from dorasync.links import check_link_conflicts
 from dorasync.model import Incident
 from dorasync.project import Project, decode, read_bytes
 from dorasync.state import Entry
@@ -95,6 +96,7 @@ def load(
     if paths is None:
         _read_all(project, everything, now_ns, known or {}, loaded)
         loaded.problems += found + check_unique(loaded.incidents)
+        loaded.problems += check_link_conflicts(loaded.incidents)
         return loaded
     named = _expand(project, paths, loaded)
     wanted = {os.path.realpath(p) for p in named}

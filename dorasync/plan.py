@@ -39,6 +39,7 @@ class Cause(StrEnum):
     RETRACTED = "retracted"  # the file says retracted: true
     PRUNED = "pruned"  # the file is gone, and apply --prune deletes its event
     DRIFT = "drift"  # Datadog differs from the state: this restores the declared version
+    SHARED = "shared"  # a link taken back whose deployment another incident still names
 
 
 class Kind(StrEnum):

@@ -265,8 +265,9 @@ def test_a_deployment_datadog_does_not_have_fails_that_link_alone_at_its_line(
     result = run("-C", linked.root, "apply", "--auto-approve", env=api_env)
     assert result.code == 1
     assert "4 sent (1 created, 0 updated, 3 deployments sent), 1 failed" in result.out
-    assert "incidents/2026/latency.yaml:6:3: 2026/latency: Datadog refused it (HTTP 404)" in (
-        result.err
+    assert (
+        "incidents/2026/latency.yaml:6:3: 2026/latency: Datadog refused its change-failure "
+        "mark (HTTP 404)" in result.err
     )
     assert "Datadog has no deployment z_RwVLi7v4Y" in result.err
     state = read_json(linked.state_path)
@@ -368,3 +369,65 @@ def test_state_mv_moves_the_link_and_state_rm_forgets_it(
     assert run("-C", linked.root, "plan", "--detailed-exitcode").code == 0
     assert run("-C", linked.root, "state", "rm", "2026/renamed").code == 0
     assert "links" not in read_json(linked.state_path)
+
+
+def test_taking_one_link_back_keeps_a_deployment_another_incident_still_names_marked(
+    linked: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    """Two incidents, one deployment: retracting or relinking one must not lower the
+    change failure rate the other still declares."""
+    linked.incident("2026/latency-again.yaml", INCIDENT.replace("13:02", "13:10") + LINK)
+    apply(linked, run, api_env)
+    before = len(patches(emulator))
+    edit(linked, LINK, "retracted: true\n")
+    plan = run("-C", linked.root, "plan")
+    assert f"forget the link to deployment {FAILED}: another incident still names it" in plan.out
+    apply(linked, run, api_env)
+    assert len(patches(emulator)) == before  # no un-mark was sent
+    assert emulator.deployments()[FAILED]["change_failure"] is True
+    state = read_json(linked.state_path)
+    assert set(state["links"]) == {"2026/latency-again"}
+    assert run("-C", linked.root, "plan", "--detailed-exitcode").code == 0
+
+
+def test_two_incidents_naming_one_deployment_must_agree_on_its_remediation(
+    linked: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    other = LINK.replace("rollback", "rollforward")
+    linked.incident("2026/latency-again.yaml", INCIDENT.replace("13:02", "13:10") + other)
+    result = run("-C", linked.root, "validate")
+    assert result.code == 1
+    assert (
+        "remediation: incidents/2026/latency-again.yaml names the same deployment with another"
+        in result.err
+    )
+    assert run("-C", linked.root, "apply", "--auto-approve", env=api_env).code == 1
+    assert patches(emulator) == []
+
+
+def test_unmarking_a_deployment_datadog_no_longer_has_is_done_not_failed_forever(
+    linked: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    apply(linked, run, api_env)
+    keys = {"DD-API-KEY": API_KEY, "DD-APPLICATION-KEY": APP_KEY}
+    import requests  # noqa: PLC0415
+
+    gone = requests.delete(
+        f"{emulator.url}/api/v2/dora/deployment/{FAILED}", headers=keys, timeout=5
+    )
+    assert gone.status_code == 202
+    edit(linked, LINK, "")
+    result = run("-C", linked.root, "apply", "--auto-approve", env=api_env)
+    assert result.code == 0, result.text
+    assert "links" not in read_json(linked.state_path)
+    assert run("-C", linked.root, "plan", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize("bad", [".", ".."])
+def test_a_deployment_id_of_dots_is_refused_before_it_can_reach_another_path(
+    bad: str, project: ProjectDir, run: Runner
+) -> None:
+    project.incident("a.yaml", INCIDENT + f"caused_by:\n  deployment_id: '{bad}'\n")
+    result = run("-C", project.root, "validate")
+    assert result.code == 1
+    assert "caused_by.deployment_id: " in result.err

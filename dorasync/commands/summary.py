@@ -57,14 +57,17 @@ def _verb(outcome: Outcome) -> str:
 def _failure_text(outcome: Outcome) -> str:
     """A failed change, next to the file (and line) it came from."""
     change = outcome.change
+    # A link is a PATCH of its own: its incident may well have been sent.
+    what = "its change-failure mark" if change.kind.value == "link" else "it"
     for problem in outcome.problems:
         mark = outcome.where(problem)
         if mark is not None:
             return (
-                f"{mark.file}:{mark.line}:{mark.col}: {change.key}: Datadog refused it "
+                f"{mark.file}:{mark.line}:{mark.col}: {change.key}: Datadog refused {what} "
                 f"(HTTP {outcome.status}): {problem.detail}"
             )
-    return f"{change.file}: {change.key}: not sent: {outcome.message}"
+    lead = "change-failure mark not sent" if change.kind.value == "link" else "not sent"
+    return f"{change.file}: {change.key}: {lead}: {outcome.message}"
 
 
 def _counts(sent: list[Outcome]) -> list[str]:
