@@ -431,3 +431,16 @@ def test_a_deployment_id_of_dots_is_refused_before_it_can_reach_another_path(
     result = run("-C", project.root, "validate")
     assert result.code == 1
     assert "caused_by.deployment_id: " in result.err
+
+
+def test_the_state_commands_show_an_incidents_mark_and_list_deployments(
+    linked: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    apply(linked, run, api_env)
+    shown = run("-C", linked.root, "state", "show", "2026/latency")
+    assert "change-failure mark (as last sent" in shown.out
+    assert FAILED in shown.out
+    body = json.loads(run("-C", linked.root, "state", "show", "2026/latency", "--json").out)
+    assert body["link"]["deployment"] == {"id": FAILED}
+    listed = run("-C", linked.root, "state", "list", "--deployments", "--json")
+    assert {d["id"] for d in json.loads(listed.out)["deployments"]} == {OTHER, FAILED, FIX}

@@ -31,32 +31,40 @@ def state() -> None:
 @state.command("list")
 @click.argument("patterns", nargs=-1, metavar="[KEY_OR_GLOB]...")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
+@click.option(
+    "--deployments", is_flag=True, help="List the deployment events sent instead of incidents."
+)
 @pass_context
-def list_(ctx: Context, patterns: tuple[str, ...], as_json: bool) -> int:
+def list_(ctx: Context, patterns: tuple[str, ...], as_json: bool, deployments: bool) -> int:
     """List each incident in the state: key, id, file, when it was last applied.
 
-    KEY_OR_GLOB limits the list, as --target does for plan.
+    KEY_OR_GLOB limits the list, as --target does for plan; --deployments lists the
+    deployment events of deployment files instead.
 
     \b
     Examples:
       dorasync state list
       dorasync state list '2026/*' --json | jq -r '.incidents[].id'
+      dorasync state list --deployments
     """
     import json  # noqa: PLC0415 - keep `dorasync --help` fast
 
     from dorasync.targets import matches  # noqa: PLC0415
 
     current, shown = _read(ctx)
+    section = current.section("deployments") if deployments else current.entries
     entries = [
         (key, entry)
-        for key, entry in sorted(current.entries.items())
+        for key, entry in sorted(section.items())
         if not patterns or any(matches(p, key, entry.file) for p in patterns)
     ]
     if as_json:
         body = {
             "lineage": current.lineage,
             "serial": current.serial,
-            "incidents": [_entry_json(key, entry, attributes=False) for key, entry in entries],
+            "deployments" if deployments else "incidents": [
+                _entry_json(key, entry, attributes=False) for key, entry in entries
+            ],
         }
         ctx.console.out(json.dumps(body, indent=2, ensure_ascii=False))
         return 0
@@ -106,6 +114,9 @@ def show(ctx: Context, key: str, as_json: bool) -> int:
         raise DorasyncError(_unknown(key, list(current.entries), shown))
     if as_json:
         body = _entry_json(key, entry, attributes=True)
+        link = current.links.get(key)
+        if link is not None:
+            body["link"] = {"applied_at": link.applied_at, **dict(link.attributes)}
         ctx.console.out(json.dumps(body, indent=2, ensure_ascii=False))
         return 0
     head = {"key": key, "id": entry.id, "file": entry.file, "applied_at": entry.applied_at}
@@ -117,6 +128,11 @@ def show(ctx: Context, key: str, as_json: bool) -> int:
     ctx.console.out("attributes (as sent):")
     for name, value in sorted(entry.attributes.items()):
         ctx.console.out(f"  {name:<{width}} = {value_text(name, value)}")
+    link = current.links.get(key)
+    if link is not None:
+        ctx.console.out(f"change-failure mark (as last sent, {link.applied_at}):")
+        for name, value in sorted(link.attributes.items()):
+            ctx.console.out(f"  {name:<{width}} = {value_text(name, value)}")
     return 0
 
 
