@@ -229,10 +229,16 @@ def measure_emulator(seconds: float = 3.0) -> Row:
 
 
 def measure_startup(runs: int) -> list[Row]:
-    return [
-        Row(f"dorasync {flag}", None, *median_of(runs, dorasync(flag)))
+    """The `dorasync` command as installed (the console script beside this Python),
+    and `python -m dorasync`, which adds runpy's own start-up."""
+    script = Path(sys.executable).with_name("dorasync")
+    command = [str(script)] if script.exists() else dorasync()
+    rows = [
+        Row(f"dorasync {flag}", None, *median_of(runs, [*command, flag]))
         for flag in ("--help", "--version")
     ]
+    rows.append(Row("python -m dorasync --help", None, *median_of(runs, dorasync("--help"))))
+    return rows
 
 
 def table(rows: Sequence[Row]) -> str:

@@ -7,6 +7,7 @@ after Ctrl-C and 143 after SIGTERM.
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,23 +19,109 @@ import click
 
 from dorasync import __version__
 from dorasync.commands import Context, Terminated
-from dorasync.commands.apply import apply
-from dorasync.commands.emulator import emulator
-from dorasync.commands.importing import import_
-from dorasync.commands.init import init
-from dorasync.commands.plan import plan
-from dorasync.commands.refresh import refresh
-from dorasync.commands.report import report
-from dorasync.commands.schema import schema
-from dorasync.commands.show import show
-from dorasync.commands.state import state
-from dorasync.commands.unlock import force_unlock
-from dorasync.commands.validate import validate
 from dorasync.console import Console
 from dorasync.errors import DorasyncError, InvalidInput
 
+# name -> (module, attribute, short help). A command's module is imported only when
+# that command runs: importing all of them cost `dorasync --help` a fifth of its time.
+# tests/test_layers.py checks each short help against its command's docstring.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "apply": (
+        "apply",
+        "apply",
+        "Plan, ask, then send each new or changed incident and record it in the state.",
+    ),
+    "emulator": (
+        "emulator",
+        "emulator",
+        "Serve Datadog's DORA endpoints on loopback, for trying dorasync without Datadog.",
+    ),
+    "force-unlock": (
+        "unlock",
+        "force_unlock",
+        "Remove the state lock LOCK_ID, left by a dorasync that no longer runs.",
+    ),
+    "import": (
+        "importing",
+        "import_",
+        "Write one incident file per failure event already in Datadog, and record it.",
+    ),
+    "init": (
+        "init",
+        "init",
+        "Write dorasync.yaml with a fresh namespace and create the incidents folder.",
+    ),
+    "plan": (
+        "plan",
+        "plan",
+        "Show what apply would send: creates (+), updates (~) and deletes (-).",
+    ),
+    "refresh": (
+        "refresh",
+        "refresh",
+        "Read every event the state records back from Datadog and record what it holds.",
+    ),
+    "report": (
+        "report",
+        "report",
+        "Report what the incidents say: counts, open incidents, time to restore and DORA band.",
+    ),
+    "schema": (
+        "schema",
+        "schema",
+        "Print the JSON Schema (draft 2020-12) of an incident file, dorasync.yaml, or a plan.",
+    ),
+    "show": (
+        "show",
+        "show",
+        "Show a plan saved by `plan --out FILE`, as `plan` showed it (FILE is relative to -C).",
+    ),
+    "state": (
+        "state",
+        "state",
+        "Read what the state file says was sent, or edit it (rm, mv) without sending.",
+    ),
+    "validate": (
+        "validate",
+        "validate",
+        "Check every incident and deployment file, or only the files and folders named.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they run, listed from COMMANDS."""
+
+    def list_commands(self, _ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, _ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(f"dorasync.commands.{spec[0]}")
+        command: click.Command = getattr(module, spec[1])
+        return command
+
+    def format_commands(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [
+            (name, spec[2] if len(spec[2]) <= limit else _cut(spec[2], limit))
+            for name, spec in sorted(COMMANDS.items())
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut at a word to fit `limit`, as click cuts a command's short help."""
+    return text[: max(limit - 3, 1)].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="dorasync")
 @click.option(
     "-C",
@@ -72,23 +159,6 @@ def cli(ctx: click.Context, chdir: str, no_colour: bool, quiet: bool) -> None:
       dorasync apply --prune              # also delete the events of deleted files
     """
     ctx.obj = Context(Path(chdir), Console(no_colour=no_colour, quiet=quiet))
-
-
-for command in (
-    init,
-    validate,
-    plan,
-    apply,
-    refresh,
-    import_,
-    show,
-    state,
-    schema,
-    report,
-    force_unlock,
-    emulator,
-):
-    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

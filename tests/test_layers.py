@@ -118,3 +118,16 @@ def test_help_does_not_import_the_heavy_modules() -> None:
     )
     assert result.stderr == "[]"
     assert "Usage: dorasync" in result.stdout
+
+
+def test_the_lazy_command_list_matches_each_commands_own_help() -> None:
+    """`dorasync --help` lists commands without importing them, from cli.COMMANDS."""
+    import importlib  # noqa: PLC0415
+
+    from dorasync.cli import COMMANDS  # noqa: PLC0415
+
+    for module, attribute, short in COMMANDS.values():
+        command = getattr(importlib.import_module(f"dorasync.commands.{module}"), attribute)
+        assert command.get_short_help_str(limit=10_000) == short
+    modules = {p.stem for p in (PACKAGE / "commands").glob("*.py")}
+    assert {m for m, _, _ in COMMANDS.values()} <= modules

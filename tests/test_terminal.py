@@ -102,7 +102,9 @@ def every_command() -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     def walk(group: click.Group, path: tuple[str, ...]) -> None:
-        for name, command in group.commands.items():
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
             found.append((*path, name))
             if isinstance(command, click.Group):
                 walk(command, (*path, name))

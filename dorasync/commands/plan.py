@@ -42,9 +42,11 @@ def plan(
     refresh: bool,
     parallelism: int,
 ) -> int:
-    """Show what apply would send: creates (+), updates (~), deletes (-) of retracted
-    incidents, deployment files, the marks of deployments that incidents' caused_by
-    name (under their incident), and what is declared no more.
+    """Show what apply would send: creates (+), updates (~) and deletes (-).
+
+    That covers incidents (a delete for a retracted one), deployment files, the marks
+    of the deployments that incidents' caused_by name (shown under their incident),
+    and lists what is declared no more.
 
     Needs no key and no network, except with --refresh, which reads every recorded
     event back from Datadog (DD_API_KEY and DD_APP_KEY) and shows what restores the
