@@ -12,11 +12,10 @@ from dorasync import __version__
 from dorasync.deployments import Deployment, build
 from dorasync.errors import Problem
 from dorasync.files import deployment_files, shown_path
-from dorasync.ids import key_for_path
-from dorasync.incidents import Source, check_unique
-from dorasync.project import Project, decode, read_bytes
+from dorasync.incidents import check_unique
+from dorasync.loader import parse_source
+from dorasync.project import Project, read_bytes
 from dorasync.state import Entry
-from dorasync.yamlsource import YamlProblems, parse
 
 # state entries of the deployments section by the file they came from: file -> (key, entry)
 Known = Mapping[str, tuple[str, Entry]]
@@ -82,14 +81,7 @@ def _read(
     if cached is not None and cached[1].digest == mine:
         key, entry = cached
         return Deployment(key, entry.id, shown, entry.attributes, {}, mine), []
-    text, problem = decode(data, shown)
-    if problem:
-        return None, [problem]
-    try:
-        doc = parse(text, shown)
-    except YamlProblems as exc:
-        return None, exc.problems
-    folder = PurePosixPath(project.settings.config.deployments).as_posix() + "/"
-    under = shown.removeprefix(folder) if folder != "./" else shown
-    source = Source(shown, key_for_path(PurePosixPath(under)), doc, mine)
+    source, problems = parse_source(shown, data, project.settings.config.deployments, mine)
+    if source is None:
+        return None, problems
     return build(source, project.settings, now_ns)

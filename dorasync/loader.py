@@ -72,6 +72,15 @@ def read_source(project: Project, path: str | Path) -> tuple[Source | None, list
 
 
 def _parse(project: Project, shown: str, data: bytes) -> tuple[Source | None, list[Problem]]:
+    folder = project.settings.config.incidents
+    return parse_source(shown, data, folder, source_digest(project, shown, data))
+
+
+def parse_source(
+    shown: str, data: bytes, folder: str, digest: str
+) -> tuple[Source | None, list[Problem]]:
+    """A file's bytes as a parsed Source; its key is its path under `folder` (the
+    incidents or the deployments folder) without the extension."""
     text, problem = decode(data, shown)
     if problem:
         return None, [problem]
@@ -79,10 +88,9 @@ def _parse(project: Project, shown: str, data: bytes) -> tuple[Source | None, li
         doc = parse(text, shown)
     except YamlProblems as exc:
         return None, exc.problems
-    folder = PurePosixPath(project.settings.config.incidents).as_posix() + "/"
-    under = shown.removeprefix(folder) if folder != "./" else shown
-    key = key_for_path(PurePosixPath(under))
-    return Source(shown, key, doc, source_digest(project, shown, data)), []
+    prefix = PurePosixPath(folder).as_posix() + "/"
+    under = shown.removeprefix(prefix) if prefix != "./" else shown
+    return Source(shown, key_for_path(PurePosixPath(under)), doc, digest), []
 
 
 def load(

@@ -12,6 +12,7 @@ import pytest
 from dorasync.cli import main
 from dorasync.console import Console
 from dorasync.emulator.server import Emulator
+from tests.review_support import sample
 from tests.support import API_KEY, APP_KEY, ProjectDir, Result, Runner
 
 pytest_plugins = ["tests.emulator_fixtures"]
@@ -57,3 +58,13 @@ def emulator(start_emulator: Callable[..., Emulator]) -> Emulator:
 def api_env(emulator: Emulator) -> dict[str, str]:
     """The environment that points apply at the emulator."""
     return {"DORASYNC_API_URL": emulator.url, "DD_API_KEY": API_KEY, "DD_APP_KEY": APP_KEY}
+
+
+@pytest.fixture
+def applied(
+    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> ProjectDir:
+    """review_support.sample's three incidents, applied to the emulator."""
+    sample(project)
+    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
+    return project

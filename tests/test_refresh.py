@@ -14,17 +14,8 @@ from dorasync.refresh import Reader, RefreshFailed, read_back
 from dorasync.settings import Secret
 from dorasync.statestore import StateStore
 from tests.emulator_fixtures import Client
-from tests.review_support import many, read_json, sample
+from tests.review_support import many, read_json
 from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
-
-
-@pytest.fixture
-def applied(
-    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
-) -> ProjectDir:
-    sample(project)
-    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
-    return project
 
 
 def ids(project: ProjectDir) -> dict[str, str]:

@@ -15,15 +15,6 @@ from tests.test_schemas import errors, plan_schema
 RETRACT = "retracted: true\nretracted_reason: opened twice; see 2026/ongoing\n"
 
 
-@pytest.fixture
-def applied(
-    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
-) -> ProjectDir:
-    sample(project)
-    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
-    return project
-
-
 def ids(project: ProjectDir) -> dict[str, str]:
     return {k: e["id"] for k, e in read_json(project.state_path)["incidents"].items()}
 

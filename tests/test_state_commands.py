@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from dorasync.emulator.server import Emulator
-from tests.review_support import sample
 from tests.support import ProjectDir, Runner
-
-
-@pytest.fixture
-def applied(
-    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
-) -> ProjectDir:
-    sample(project)
-    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
-    return project
 
 
 def test_state_list_shows_key_id_file_and_last_applied(applied: ProjectDir, run: Runner) -> None:

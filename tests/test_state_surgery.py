@@ -9,17 +9,8 @@ import socket
 import pytest
 
 from dorasync.emulator.server import Emulator
-from tests.review_support import posted, read_json, sample
+from tests.review_support import posted, read_json
 from tests.support import ProjectDir, Runner
-
-
-@pytest.fixture
-def applied(
-    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
-) -> ProjectDir:
-    sample(project)
-    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
-    return project
 
 
 def rename(project: ProjectDir, old: str, new: str) -> None:
