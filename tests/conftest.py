@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dorasync.cli import main
-from dorasync.console import Console
 from dorasync.emulator.server import Emulator
-from tests.review_support import sample
+from tests.review_support import run_on, sample
 from tests.support import API_KEY, APP_KEY, ProjectDir, Result, Runner
 
 pytest_plugins = ["tests.emulator_fixtures"]
@@ -31,19 +27,7 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Runner:
         monkeypatch.delenv(name, raising=False)
 
     def invoke(*args: str | Path, env: dict[str, str] | None = None, stdin: str = "") -> Result:
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        finally:
-            Console.secrets.clear()
-        return Result(code, out.getvalue(), err.getvalue())
+        return run_on(monkeypatch, *args, env=env, stdin=stdin)
 
     return invoke
 

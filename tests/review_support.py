@@ -74,6 +74,7 @@ def run_on(
     stdout: io.StringIO | None = None,
     stderr: io.StringIO | None = None,
     env: dict[str, str] | None = None,
+    stdin: str = "",
 ) -> Result:
     """Run `dorasync ARGS` in this process with the given streams (terminals or not)."""
     out, err = stdout or io.StringIO(), stderr or io.StringIO()
@@ -81,7 +82,7 @@ def run_on(
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     try:
         main([str(a) for a in args])
     except SystemExit as exc:
