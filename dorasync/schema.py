@@ -154,6 +154,38 @@ def incident_schema() -> Schema:
     }
 
 
+def deployment_schema() -> Schema:
+    """The schema of one deployment file (README "Deployments"), as written."""
+    shared = _shared(
+        "The commit deployed: commit_sha and repository_url (the URL may come from "
+        "defaults: in dorasync.yaml)."
+    )
+    properties: dict[str, Schema] = {
+        "service": _text("The service deployed.", examples=["checkout"]),
+        "started_at": _timestamp(
+            "When the deployment started: a date-time with an offset, or an epoch.", False
+        ),
+        "finished_at": _timestamp("When it finished, not before started_at.", False),
+        **{name: shared[name] for name in ("env", "version", "team", "git", "custom_tags")},
+        "id": {
+            "description": "An explicit deployment id; leave out and dorasync derives one.",
+            "type": ["string", "integer", "null"],
+            "pattern": f"^{ID_RULE.pattern}$",
+        },
+        "key": _text("A stable key, to keep the id when the file moves.", 512),
+    }
+    return {
+        "$schema": DIALECT,
+        "$id": "urn:dorasync:schema:deployment",
+        "title": "dorasync deployment",
+        "description": "One deployment event for Datadog's DORA Metrics, kept by dorasync.",
+        "type": "object",
+        "required": ["service", "started_at", "finished_at"],
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
 _DEPLOYMENT_ID = {
     "description": "The deployment's id in Datadog.",
     "type": ["string", "integer"],

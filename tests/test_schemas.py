@@ -72,7 +72,7 @@ def test_the_schema_command_prints_the_incident_schema_by_default(run: Runner) -
     assert json.loads(run("schema").out) == incident_schema()
 
 
-@pytest.mark.parametrize("kind", ["incident", "config"])
+@pytest.mark.parametrize("kind", ["incident", "config", "deployment"])
 def test_the_schema_files_in_the_repository_are_what_the_command_prints(
     kind: str, run: Runner
 ) -> None:
@@ -80,7 +80,11 @@ def test_the_schema_files_in_the_repository_are_what_the_command_prints(
 
 
 def test_the_schemas_know_every_field_dorasync_knows() -> None:
+    from dorasync.deployments import DeploymentSpec  # noqa: PLC0415
+    from dorasync.schema import deployment_schema  # noqa: PLC0415
+
     assert set(incident_schema()["properties"]) == set(IncidentSpec.model_fields)
+    assert set(deployment_schema()["properties"]) == set(DeploymentSpec.model_fields)
     config = config_schema()["properties"]
     assert set(config) == set(ProjectConfig.model_fields)
     assert set(config["defaults"]["properties"]) == set(Defaults.model_fields)
@@ -186,3 +190,20 @@ def test_every_plan_dorasync_prints_or_saves_matches_the_plan_schema(
         assert errors(plan_schema(), body) == []
     assert errors(plan_schema(), {**printed, "format_version": 2}) != []
     assert errors(plan_schema(), {**saved, "lineage": 3}) != []
+
+
+def test_the_deployment_schema_accepts_what_dorasync_accepts_and_refuses_a_missing_finish() -> None:
+    from dorasync.schema import deployment_schema  # noqa: PLC0415
+
+    schema = deployment_schema()
+    good = {
+        "service": "checkout",
+        "env": "prod",
+        "version": "v1.12.07",
+        "started_at": "2026-11-20T12:00:00Z",
+        "finished_at": 1795183500,
+        "git": {"commit_sha": "66adc9350f2cc9b250b69abddab733dd55e1a588"},
+    }
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(good)) == []
+    bad = {k: v for k, v in good.items() if k != "finished_at"}
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))

@@ -6,7 +6,7 @@ import click
 
 from dorasync.commands import Context, pass_context
 
-KINDS = ("incident", "config", "plan")
+KINDS = ("incident", "deployment", "config", "plan")
 
 
 @click.command()
@@ -14,6 +14,9 @@ KINDS = ("incident", "config", "plan")
 @pass_context
 def schema(ctx: Context, kind: str) -> int:
     """Print the JSON Schema (draft 2020-12) of an incident file, dorasync.yaml, or a plan.
+
+    KIND is incident (the default), deployment (a file of the deployments folder),
+    config (dorasync.yaml) or plan (what plan --json prints).
 
     With the YAML language server (VS Code's YAML extension, and others), the schema
     validates and completes incident files as you type: save it once, then name it
@@ -24,18 +27,20 @@ def schema(ctx: Context, kind: str) -> int:
     Examples:
       dorasync schema > .dorasync/incident.schema.json
       dorasync schema config > .dorasync/config.schema.json
+      dorasync schema deployment > .dorasync/deployment.schema.json
       # then, first line of an incident file:
       # yaml-language-server: $schema=../../.dorasync/incident.schema.json
     """
     import json  # noqa: PLC0415 - keep `dorasync --help` fast
     from importlib import resources  # noqa: PLC0415
 
-    from dorasync.schema import config_schema, incident_schema  # noqa: PLC0415
+    from dorasync.schema import config_schema, deployment_schema, incident_schema  # noqa: PLC0415
 
     if kind == "plan":
         text = resources.files("dorasync").joinpath("schemas/plan.schema.json").read_text("utf-8")
     else:
-        body = incident_schema() if kind == "incident" else config_schema()
+        made = {"incident": incident_schema, "deployment": deployment_schema}
+        body = made.get(kind, config_schema)()
         text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     ctx.console.out(text, end="")
     return 0
