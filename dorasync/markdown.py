@@ -111,7 +111,7 @@ def _details(change: Change) -> str:
 def _block(change: Change, body: str) -> str:
     fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(body)), default=0))
     what = {Kind.LINK: " link of", Kind.DEPLOYMENT: " deployment"}.get(change.kind, "")
-    summary_line = f"<b>{change.action.value}</b>{what} {code(change.key)}"
+    summary_line = f"<b>{change.action.value}</b>{what} {html_code(change.key)}"
     warnings = [f"\n**Warning:** {escape(w)}" for w in change.warnings]
     return "\n".join(
         [
@@ -167,12 +167,22 @@ def _left_out(total: int, rows: int, blocks: int, shown: str | None, limit: int)
 
 
 def escape(text: str) -> str:
-    """Text as Markdown shows it, with nothing that could start markup or a mention."""
-    escaped = html.escape(text, quote=False).replace("|", "&#124;").replace("@", "&#64;")
-    return re.sub(r"([\\`*_\[\]#~])", r"\\\1", escaped)
+    """Text as Markdown shows it, with nothing that could start markup or a mention.
+
+    Markdown's own characters get a backslash first; the entities for `|` and `@`
+    come after, so that their `#` is not escaped too (`&\\#124;` shows as text)."""
+    escaped = re.sub(r"([\\`*_\[\]#~])", r"\\\1", html.escape(text, quote=False))
+    return escaped.replace("|", "&#124;").replace("@", "&#64;")
 
 
 def code(text: str) -> str:
     """Inline code that survives a table cell and any backtick in the text (Markdown is
     still read between HTML tags, so the text is escaped as any other)."""
     return f"<code>{escape(text)}</code>"
+
+
+def html_code(text: str) -> str:
+    """Inline code inside a raw HTML block (a <summary> line), where Markdown is not
+    read, so backslashes would show: HTML escapes only. Inside <code>, GitHub links
+    no mention."""
+    return "<code>" + html.escape(text, quote=False).replace("@", "&#64;") + "</code>"
