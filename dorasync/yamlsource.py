@@ -10,6 +10,7 @@ field decides: a string field takes the text as written, a timestamp field parse
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +112,41 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str, text: str) -> Prob
         what = "holds more than one YAML document; keep one incident per file"
     elif line <= len(lines) and "\t" in lines[line - 1][: col + 1]:
         what = "a tab indents this line, and YAML allows only spaces there; use spaces"
+    else:
+        hint = _hint(what, lines, line)
+        if hint is not None:
+            line, col, field, what = hint
+            return Problem(filename, line, col, field, what)
     return Problem(filename, line, col, "yaml", what)
+
+
+_NO_SPACE = re.compile(r"^\s*([\w.-]+):(\S.*)$")
+_AFTER_QUOTE = re.compile(r"""^\s*[\w.-]+:\s*("[^"]*"|'[^']*')\s*[^\s#]""")
+
+
+def _hint(what: str, lines: list[str], line: int) -> tuple[int, int, str, str] | None:
+    """The usual mistakes behind PyYAML's scanner errors, said as what to write:
+    (line, column, field, message)."""
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    previous = lines[line - 2] if 1 < line <= len(lines) + 1 else ""
+    if "mapping values are not allowed" in what:
+        key, _, value = current.partition(":")
+        name, value = key.strip(), value.strip()
+        if ": " in value or value.endswith(":"):
+            message = (
+                "the value holds ': ', which YAML reads as another key; put the value in "
+                f'quotes: {name}: "{value}"'
+            )
+            return line, len(key) + 3, name, message
+        found = _NO_SPACE.match(previous)
+        if found:
+            message = f"a key needs a space after its colon: write {found[1]}: {found[2]}"
+            return line - 1, len(found[1]) + 2, found[1], message
+    if "did not find expected key" in what and _AFTER_QUOTE.match(current):
+        name = current.partition(":")[0].strip()
+        message = "there is text after the closing quote; put the whole value inside the quotes"
+        return line, 1, name, message
+    return None
 
 
 class _Builder:

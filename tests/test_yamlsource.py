@@ -110,3 +110,26 @@ def test_recursive_alias_is_an_error_not_a_hang() -> None:
 
 def test_non_scalar_keys_are_refused() -> None:
     assert "a key must be a plain name" in problems("? [a, b]\n: 1\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: Outage: db down\nservices: [a]\n",
+            "f.yaml:1:7: name: the value holds ': ', which YAML reads as another key; put the "
+            'value in quotes: name: "Outage: db down"',
+        ),
+        (
+            "services:[x]\nstarted_at: 1790000000\n",
+            "f.yaml:1:10: services: a key needs a space after its colon: write services: [x]",
+        ),
+        (
+            'name: "ok" trailing\nservices: [a]\n',
+            "f.yaml:1:1: name: there is text after the closing quote; put the whole value inside "
+            "the quotes",
+        ),
+    ],
+)
+def test_the_usual_yaml_mistakes_are_said_as_what_to_write(text: str, expected: str) -> None:
+    assert problems(text) == [expected]
