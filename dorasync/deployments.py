@@ -92,7 +92,7 @@ def build(
         ]
     declared: dict[str, Any] = doc.value
     shared = {k: v for k, v in settings.defaults.items() if k in SHARED_DEFAULTS}
-    merged = merge(shared, declared)
+    merged = merge(shared, declared, DeploymentSpec.model_fields)
     if "git" not in declared and not complete_git(merged.get("git")):
         merged.pop("git", None)
     locate = locator(declared, doc, settings)

@@ -86,9 +86,14 @@ class Walk:
             self.refuse(folder, "is a link back into a folder already read (a loop); remove it")
             return
         self.seen.add(real)
-        with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                self.entry(entry)
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:  # unreadable, or nested past the system's path length
+            self.refuse(folder, f"cannot be read: {exc.strerror or exc}")
+            return
+        for entry in listed:
+            self.entry(entry)
 
     def entry(self, entry: os.DirEntry[str]) -> None:
         path = entry.path

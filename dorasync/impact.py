@@ -131,9 +131,10 @@ def effects(item: GroupImpact) -> str:
     parts = []
     old = b.ttr.median if b.ttr else None
     new = a.ttr.median if a.ttr else None
-    if old != new:
+    shown = [duration(m) if m is not None else "none" for m in (old, new)]
+    # Compared as shown: a sub-second move reads "46m30s -> 46m30s", which says nothing.
+    if shown[0] != shown[1]:
         bands = f" ({b.band} -> {a.band})" if b.band != a.band and b.band and a.band else ""
-        shown = [duration(m) if m is not None else "none" for m in (old, new)]
         parts.append(f"median time to restore {shown[0]} -> {shown[1]}{bands}")
     if b.incidents != a.incidents:
         parts.append(f"incidents {b.incidents} -> {a.incidents}")

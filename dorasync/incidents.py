@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,9 +40,12 @@ class Source:
     digest: str
 
 
-def merge(defaults: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
+def merge(
+    defaults: Mapping[str, Any], declared: Mapping[str, Any], known: Collection[str]
+) -> dict[str, Any]:
     """Defaults under the file's values: mappings (git) merge key by key, lists are
-    replaced, and an explicit null removes a default (product.md, `defaults:`)."""
+    replaced, and an explicit null removes a default (product.md, `defaults:`). A
+    field that is not one of `known` stays, even empty, to be reported as unknown."""
     merged = dict(defaults)
     for name, value in declared.items():
         below = merged.get(name)
@@ -50,7 +53,7 @@ def merge(defaults: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str,
             merged[name] = {k: v for k, v in {**below, **value}.items() if v is not None}
         else:
             merged[name] = value
-    return {k: v for k, v in merged.items() if v is not None}
+    return {k: v for k, v in merged.items() if v is not None or k not in known}
 
 
 def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | None, list[Problem]]:
@@ -69,7 +72,7 @@ def build(source: Source, settings: Settings, now_ns: int) -> tuple[Incident | N
         ]
     declared: dict[str, Any] = doc.value
     locate = locator(declared, doc, settings)
-    merged = merge(settings.defaults, declared)
+    merged = merge(settings.defaults, declared, IncidentSpec.model_fields)
     if "git" not in declared and not complete_git(merged.get("git")):
         # A default `git: {repository_url: ...}` is for incidents that name a commit;
         # it must not make every other incident invalid (README "Defaults").

@@ -99,11 +99,12 @@ def link_checks(caused_by: CausedBy | None, remediation: Remediation | None) -> 
             )
         )
     if (remediation.deployment_id is None) == (remediation.version is None):
+        how = "not both" if remediation.deployment_id is not None else "one of them is needed"
         found.append(
             (
                 "remediation",
                 "name the remediation deployment one way: deployment_id: ID, or version: "
-                "VERSION (of the same service and env as the failed one), not both",
+                f"VERSION (of the same service and env as the failed one); {how}",
                 True,
             )
         )

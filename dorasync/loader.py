@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dorasync import __version__
+from dorasync.config import CONFIG_FILE
 from dorasync.errors import Problem
 from dorasync.files import Walk, incident_files, shown_path
 from dorasync.ids import key_for_path
@@ -150,7 +151,10 @@ def _read_all(
 def _expand(project: Project, paths: Sequence[str | Path], loaded: Loaded) -> list[str]:
     """The files named on the command line, folders walked like the incidents folder."""
     files: list[str] = []
+    config = os.path.realpath(project.root / CONFIG_FILE)
     for path in map(str, paths):
+        if os.path.realpath(path) == config:
+            continue  # checked already, as settings, when the project was opened
         if os.path.isdir(path):
             walk = Walk(project)
             walk.folder(path)

@@ -26,14 +26,24 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def plan_markdown(
-    plan: Plan, *, unsafe: str | None = None, shown: str | None = None, limit: int = LIMIT
+    plan: Plan,
+    *,
+    unsafe: str | None = None,
+    shown: str | None = None,
+    limit: int = LIMIT,
+    warnings: Sequence[str] = (),
 ) -> str:
     """The plan as one Markdown comment of fewer than `limit` characters.
 
     `unsafe` is why apply would refuse it (the safety threshold); `shown` is the
-    saved plan file, named in the note that says where the rest can be read.
+    saved plan file, named in the note that says where the rest can be read;
+    `warnings` are the files' warnings (a started_at in the future), for the reviewer.
     """
     head = [MARKER, f"**dorasync** · {escape(summary(plan))}", ""]
+    if warnings:
+        listed = [f"> - {escape(w)}" for w in warnings[:20]]
+        more = [f"> - … and {len(warnings) - 20} more"] if len(warnings) > 20 else []
+        head += ["> **Warnings:**", *listed, *more, ""]
     if plan.targets:
         head += [f"> {escape(partial_note(plan))}", ""]
     if unsafe:

@@ -70,7 +70,7 @@ def _tag(value: object) -> str:
     text = check_text(value, MAX_TAG)
     if not text.partition(":")[0] or ":" not in text:
         raise user_error(
-            f'{text!r} is not a key:value tag (the seed\'s rule); write e.g. "cause:{text}"'
+            f'{text!r} is not a key:value tag (Datadog\'s rule); write e.g. "cause:{text}"'
         )
     return text
 
@@ -239,7 +239,7 @@ def cross_checks(spec: IncidentSpec, now_ns: int) -> list[tuple[str, str, bool]]
         found.append(
             (
                 "services",
-                "an incident needs services or team (the seed's rule); "
+                "an incident needs services or team (Datadog's rule); "
                 "add e.g. services: [checkout] or team: backend",
                 True,
             )

@@ -30,6 +30,10 @@ def explain(error: Mapping[str, Any], known: tuple[str, ...]) -> str:
             "commit_sha": 'commit_sha: "66adc9350f2cc9b250b69abddab733dd55e1a588"',
             "repository_url": "repository_url: https://github.com/acme/shop",
             "type": "type: rollback (or rollforward)",
+            "namespace": "namespace: <a new UUID> (`dorasync init` writes one; in another "
+            "folder, `python3 -c 'import uuid; print(uuid.uuid4())'` makes one)",
+            "service": "service: checkout",
+            "finished_at": f"finished_at: {EXAMPLE}",
         }
         return f"is required; add e.g. {examples.get(str(loc[-1]), loc[-1])}"
     if kind == "extra_forbidden":

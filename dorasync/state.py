@@ -173,7 +173,25 @@ def loads(text: str, shown: str) -> State:
 def _entries(section: Mapping[str, Any]) -> dict[str, Entry]:
     # Positional arguments: at 100k entries, keyword parsing costs a second.
     fields = Entry.__slots__
-    return {
+    entries = {
         str(k): Entry(*[v[name] for name in fields]) if len(v) == len(fields) else Entry(**v)
         for k, v in section.items()
     }
+    for key, entry in entries.items():
+        _check_shape(key, entry)
+    return entries
+
+
+def _check_shape(key: str, entry: Entry) -> None:
+    """A state that is valid JSON may still be damaged (a merge conflict resolved by
+    hand): each entry must have the types dorasync writes, or the plan would trust it."""
+    texts = (
+        entry.id,
+        entry.file,
+        entry.fingerprint,
+        entry.digest,
+        entry.endpoint,
+        entry.applied_at,
+    )
+    if not all(isinstance(t, str) for t in texts) or not isinstance(entry.attributes, dict):
+        raise TypeError(f"the entry of {key!r} does not have the shape dorasync writes")

@@ -32,9 +32,7 @@ def select(plan: Plan, targets: Sequence[str]) -> Plan:
         return plan
     wanted = tuple(dict.fromkeys(targets))
     everything = [(c.key, c.file) for c in plan.changes] + [(o.key, o.file) for o in plan.orphans]
-    for pattern in wanted:
-        if not any(matches(pattern, key, file) for key, file in everything):
-            raise NoMatch(_no_match(pattern, (key for key, _ in everything)))
+    check_targets(wanted, everything)
 
     def chosen(key: str, file: str) -> bool:
         return any(matches(t, key, file) for t in wanted)
@@ -50,6 +48,14 @@ def select(plan: Plan, targets: Sequence[str]) -> Plan:
         ),
         targets=wanted,
     )
+
+
+def check_targets(targets: Sequence[str], known: Iterable[tuple[str, str]]) -> None:
+    """Refuse a target that matches none of the (key, file) pairs, as select() does."""
+    everything = list(known)
+    for pattern in targets:
+        if not any(matches(pattern, key, file) for key, file in everything):
+            raise NoMatch(_no_match(pattern, (key for key, _ in everything)))
 
 
 def _no_match(pattern: str, keys: Iterable[str]) -> str:

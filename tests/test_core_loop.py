@@ -345,3 +345,11 @@ def test_init_refuses_an_incidents_folder_outside_the_project(tmp_path: Path, ru
     assert result.code == 1
     assert "must be a path inside the project" in result.err
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_validate_of_dorasync_yaml_checks_it_as_settings_not_as_an_incident(
+    sample: ProjectDir, run: Runner
+) -> None:
+    """Editors and lint-staged pass every staged file name, dorasync.yaml included."""
+    result = run("-C", sample.root, "validate", "dorasync.yaml", "incidents/2026/ongoing.yaml")
+    assert (result.code, result.out) == (0, "ok: 1 incident valid\n")

@@ -290,3 +290,12 @@ def test_duplicate_derived_keys_and_explicit_ids_name_both_files() -> None:
 def test_an_empty_file_or_a_list_is_reported_not_crashed_on() -> None:
     assert "is empty" in errors("")[0]
     assert "is not a mapping" in errors("- a\n- b\n")[0]
+
+
+def test_an_unknown_field_left_empty_is_still_an_unknown_field() -> None:
+    found = errors(BASE + "finshed_at:\nfoo: null\n")
+    assert found == [
+        "incidents/a/b.yaml:3:1: finshed_at: unknown field; did you mean 'finished_at'?",
+        found[1],
+    ]
+    assert found[1].startswith("incidents/a/b.yaml:4:1: foo: unknown field")

@@ -137,6 +137,13 @@ def test_a_second_apply_during_a_first_is_refused_at_once_naming_the_holder(
     assert max(emu.stats()["posts_by_id"].values()) == 1  # type: ignore[attr-defined]
 
 
+def _attributes_made_text(text: str) -> str:
+    body = json.loads(text)
+    first = sorted(body["incidents"])[0]
+    body["incidents"][first]["attributes"] = "x"
+    return json.dumps(body, indent=2)
+
+
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
@@ -144,6 +151,8 @@ def test_a_second_apply_during_a_first_is_refused_at_once_naming_the_holder(
         (lambda text: "", "is not valid JSON"),
         (lambda text: text.replace('"format_version": 1', '"format_version": 7'), "newer dorasync"),
         (lambda text: "[1, 2, 3]\n", "is not a dorasync state file"),
+        # valid JSON, as after a merge conflict resolved by hand
+        (_attributes_made_text, "does not have the shape dorasync writes"),
     ],
 )
 def test_a_damaged_state_is_never_overwritten_and_the_backup_is_named(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -192,3 +193,19 @@ def test_a_service_name_in_the_impact_can_neither_mention_nor_inject_html(
     assert "@acme" not in section
     assert "<img" not in section
     assert "acme/security &lt;img src=x" in section
+
+
+def test_file_warnings_reach_the_pull_request_comment_and_the_json_plan(
+    project: ProjectDir, run: Runner
+) -> None:
+    """A started_at in the future (the wrong year) is a warning the reviewer must see."""
+    soon = int(time.time()) + 30 * 86_400
+    project.incident("a.yaml", f"services: [a]\nstarted_at: {soon}\n")
+    markdown = run("-C", project.root, "plan", "--format", "markdown").out
+    assert "> **Warnings:**" in markdown
+    assert "incidents/a.yaml:2:13: started\\_at: warning: is in the future" in markdown
+    body = json.loads(run("-C", project.root, "plan", "--json").out)
+    assert body["warnings"] == [
+        "incidents/a.yaml:2:13: started_at: warning: is in the future; is the date or the "
+        "offset right?"
+    ]

@@ -200,3 +200,11 @@ def test_when_datadog_has_none_of_the_events_refresh_and_apply_stop_unless_force
     forced = run("-C", applied.root, "refresh", "--force", env=api_env)
     assert forced.code == 0
     assert read_json(applied.state_path)["incidents"] == {}
+
+
+def test_a_refresh_target_that_matches_nothing_is_an_error_with_a_suggestion(
+    applied: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    result = run("-C", applied.root, "refresh", "--target", "2026/resolvd", env=api_env)
+    assert result.code == 1
+    assert "did you mean '2026/resolved'?" in result.err

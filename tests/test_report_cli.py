@@ -171,10 +171,17 @@ def test_report_refuses_a_broken_project_like_plan(march: ProjectDir, run: Runne
     assert "broken.yaml:2:13: started_at:" in result.err
 
 
-def test_report_cannot_write_into_a_missing_folder_and_says_so(
+def test_report_makes_the_missing_folders_of_its_output_as_plan_out_does(
     march: ProjectDir, run: Runner
 ) -> None:
     result = run("-C", march.root, "report", "-o", "no/such/dir/r.txt")
+    assert result.code == 0
+    assert (march.root / "no/such/dir/r.txt").is_file()
+
+
+def test_report_that_cannot_write_says_so(march: ProjectDir, run: Runner) -> None:
+    (march.root / "taken").write_text("a file, not a folder")
+    result = run("-C", march.root, "report", "-o", "taken/r.txt")
     assert result.code == 1
     assert "cannot write the report to" in result.err
 

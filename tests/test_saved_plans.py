@@ -246,8 +246,14 @@ def test_show_renders_a_saved_plan_as_plan_does(repo: ProjectDir, run: Runner) -
         planned = run("-C", repo.root, "plan", "--format", fmt, "--out", "again.json")
         assert shown.code == 0
         assert shown.out == planned.out.replace("again.json", "plan.json")
-    as_json = run("-C", repo.root, "show", "plan.json", "--json")
-    assert json.loads(as_json.out) == read_json(path)
+    as_json = json.loads(run("-C", repo.root, "show", "plan.json", "--json").out)
+    impact = as_json.pop("impact")
+    assert as_json == read_json(path)
+    # The impact as plan showed it, over the 90 days that ended when it was saved.
+    planned_impact = json.loads(run("-C", repo.root, "plan", "--json").out)["impact"]
+    assert impact["by"] == planned_impact["by"]
+    assert [g["by"] for g in impact["groups"]] == [g["by"] for g in planned_impact["groups"]]
+    assert impact["window"]["until"] == read_json(path)["saved_at"]
 
 
 def test_plan_file_paths_are_taken_from_the_chdir_folder(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dorasync.commands import Context
@@ -21,6 +21,7 @@ def emit(
     document: Mapping[str, Any] | None = None,
     shown: str | None = None,
     effect: Impact | None = None,
+    warnings: Sequence[str] = (),
 ) -> None:
     """Print `plan` on stdout; `document` is the JSON to print as is (a saved plan's);
     `effect` is the plan's impact on the report, shown after the plan."""
@@ -34,15 +35,19 @@ def emit(
         ctx.console.warning(f"apply will refuse this plan without --force: {unsafe}")
     if output_format == "json":
         body = dict(document) if document is not None else plan_document(plan, unsafe)
+        # A saved plan's document gets it too: `show --json` prints what plan printed.
+        body["impact"] = impact_data(effect) if effect else None
         if document is None:
-            body["impact"] = impact_data(effect) if effect else None
+            body["warnings"] = list(warnings)
         # dumps writes the impact's exact decimals; otherwise it is json.dumps(indent=2)
         ctx.console.out(dumps(body))
     elif output_format == "markdown":
         # One comment holds both: the impact first takes its (bounded) room, the plan
         # gets what is left of the 60,000 characters.
         section = "\n" + impact_markdown(effect) if effect else ""
-        text = plan_markdown(plan, unsafe=unsafe, shown=shown, limit=LIMIT - len(section))
+        text = plan_markdown(
+            plan, unsafe=unsafe, shown=shown, limit=LIMIT - len(section), warnings=warnings
+        )
         ctx.console.out(text + section, end="")
     else:
         for chunk in plan_chunks(plan, ctx.console.colour):

@@ -96,7 +96,16 @@ def plan(
         saved_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         saved = SavedPlan(result, state.lineage, state.serial, inputs, saved_at, why)
         planfile.write(ctx.path(out), saved, out)
-    emit(ctx, result, chosen, unsafe=why, shown=out, effect=plan_impact(result, state, now))
+    warnings = [str(p) for p in checked.warnings]
+    emit(
+        ctx,
+        result,
+        chosen,
+        unsafe=why,
+        shown=out,
+        effect=plan_impact(result, state, now),
+        warnings=warnings,
+    )
     if out:
         ctx.console.info(
             f"Saved the plan to {out}; apply exactly this plan with: dorasync apply {out}"

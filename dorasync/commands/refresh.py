@@ -93,8 +93,9 @@ def read_with(
     from dorasync.commands.summary import drift_summary  # noqa: PLC0415
     from dorasync.errors import DorasyncError  # noqa: PLC0415
     from dorasync.refresh import Reader, all_missing, read_back  # noqa: PLC0415
-    from dorasync.targets import matches  # noqa: PLC0415
+    from dorasync.targets import check_targets, matches  # noqa: PLC0415
 
+    check_targets(targets, ((key, entry.file) for key, entry in state.entries.items()))
     keys = [
         key
         for key, entry in state.entries.items()

@@ -155,6 +155,7 @@ def _write(ctx: Context, text: str, fmt: str, out: str | None) -> None:
 
     path = ctx.path(out)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # as plan --out does
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise DorasyncError(f"cannot write the report to {path}: {exc.strerror}") from None

@@ -74,7 +74,7 @@ def list_(ctx: Context, patterns: tuple[str, ...], as_json: bool, deployments: b
     for row in rows if entries else []:
         padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         ctx.console.out("  ".join([*padded, row[3]]))
-    ctx.console.info(_footer(current, shown, len(entries)))
+    ctx.console.info(_footer(current, shown, len(entries), len(section), deployments))
     return 0
 
 
@@ -84,11 +84,12 @@ def _when(entry: Entry) -> str:
     return entry.applied_at
 
 
-def _footer(current: State, shown: str, count: int) -> str:
+def _footer(current: State, shown: str, count: int, total: int, deployments: bool) -> str:
     if current.lineage is None:
         return f"{shown}: empty, nothing has been applied yet."
-    matched = f"{count} of {len(current.entries)}" if count != len(current.entries) else count
-    return f"{shown}: {matched} incidents, serial {current.serial}, lineage {current.lineage}."
+    matched = f"{count} of {total}" if count != total else count
+    what = "deployments" if deployments else "incidents"
+    return f"{shown}: {matched} {what}, serial {current.serial}, lineage {current.lineage}."
 
 
 @state.command("show")
