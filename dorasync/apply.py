@@ -25,28 +25,31 @@ from dorasync.yamlsource import Mark
 Result = Literal["sent", "failed", "not attempted"]
 
 
-def refreshed(plan: Plan, state: State) -> dict[str, Entry]:
-    """State entries of unchanged incidents whose file digest moved (a reformatted or
-    moved file, a new dorasync version): same attributes, nothing to send, but the
-    new digest lets the next plan skip parsing them again."""
-    out = {}
+Records = dict[tuple[str, str], Entry | None]  # (state section, key) -> entry
+
+
+def refreshed(plan: Plan, state: State) -> Records:
+    """State entries of unchanged incidents and deployments whose file digest moved (a
+    reformatted or moved file, a new dorasync version): same attributes, nothing to
+    send, but the new digest lets the next plan skip parsing them again."""
+    out: Records = {}
     for change in plan.changes:
-        entry = state.entries.get(change.key)
-        incident = change.incident
+        source = change.incident
+        if change.action is not Action.NOOP or source is None:
+            continue
+        section = "deployments" if change.kind is Kind.DEPLOYMENT else "incidents"
+        if change.kind not in (Kind.INCIDENT, Kind.DEPLOYMENT):
+            continue
+        entry = state.section(section).get(change.key)
+        link = _declared_link(source)
         if (
-            change.action is Action.NOOP
-            and entry
+            entry is not None
             and entry.retracted_at is None
-            and incident
-            and change.kind is Kind.INCIDENT
-            and (
-                entry.digest != incident.digest
-                or entry.file != change.file
-                or entry.link != _declared_link(incident)
-            )
+            and (entry.digest != source.digest or entry.file != change.file or entry.link != link)
         ):
-            link = _declared_link(incident)
-            out[change.key] = replace(entry, digest=incident.digest, file=change.file, link=link)
+            out[(section, change.key)] = replace(
+                entry, digest=source.digest, file=change.file, link=link
+            )
     return out
 
 

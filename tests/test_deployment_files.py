@@ -174,3 +174,20 @@ def test_a_deployments_folder_named_in_dorasync_yaml_must_exist(
     assert "dorasync.yaml:2:14: deployments: the deployments folder 'releases' does not exist" in (
         result.err
     )
+
+
+def test_a_reformatted_deployment_file_gets_its_new_digest_recorded_without_a_send(
+    project: ProjectDir, run: Runner, emulator: Emulator, api_env: dict[str, str]
+) -> None:
+    deployments(configured(project), **{"2026/release": RELEASE})
+    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
+    before = read_json(project.state_path)["deployments"]["2026/release"]["digest"]
+    path = project.root / "deployments/2026/release.yaml"
+    path.write_text("# reformatted: the same deployment\n" + path.read_text())
+    posts = emulator.stats()["deployment_posts_by_id"]
+    result = run("-C", project.root, "apply", "--auto-approve", env=api_env)
+    assert result.code == 0, result.text
+    assert "1 unchanged file recorded with their current file digest" in result.err
+    after = read_json(project.state_path)["deployments"]["2026/release"]["digest"]
+    assert after != before
+    assert emulator.stats()["deployment_posts_by_id"] == posts

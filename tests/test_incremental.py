@@ -78,9 +78,7 @@ def test_apply_records_new_digests_of_unchanged_files_without_sending(
     posts = dict(emulator.stats()["posts_by_id"])  # type: ignore[call-overload]
     result = run("-C", project.root, "apply", "--auto-approve", env=api_env)
     assert result.code == 0
-    assert (
-        "5 unchanged incidents recorded with their current file digest (nothing sent)" in result.err
-    )
+    assert "5 unchanged files recorded with their current file digest (nothing sent)" in result.err
     assert dict(emulator.stats()["posts_by_id"]) == posts  # type: ignore[call-overload]
     assert loaded(project).parsed == 0
 

@@ -11,14 +11,14 @@ import click
 from dorasync.commands import Context, Terminated, options, pass_context
 
 if TYPE_CHECKING:
-    from dorasync.apply import Report
+    from dorasync.apply import Records, Report
     from dorasync.client import DoraClient, RetryPolicy
     from dorasync.console import Console
     from dorasync.drift import Refresh
     from dorasync.plan import Plan
     from dorasync.savedplan import SavedPlan
     from dorasync.settings import ApiSettings
-    from dorasync.state import Entry, State
+    from dorasync.state import State
     from dorasync.workflow import Checked
 
 
@@ -133,7 +133,8 @@ def apply(
         for chunk in plan_chunks(plan, console.colour):
             console.out(chunk, end="")
         stale = refreshed(plan, current)
-        records: dict[str, Entry | None] = {**(found.changes if found else {}), **stale}
+        learnt = {("incidents", k): v for k, v in (found.changes if found else {}).items()}
+        records: Records = {**learnt, **stale}
         if not plan.has_changes:
             _record_only(checked, state, records, len(stale), console)
             return 0
@@ -200,18 +201,18 @@ def _app_key_for(plan: Plan) -> str | None:
 
 
 def _record_only(
-    checked: Checked, state: State, records: dict[str, Entry | None], digests: int, console: Console
+    checked: Checked, state: State, records: Records, digests: int, console: Console
 ) -> None:
     """Record what was learnt (what a refresh read, new file digests); nothing is sent."""
     if not records:
         return
     store = checked.store()
     with store.journal(state) as journal:
-        for key, entry in records.items():
-            journal.record(key, entry)
+        for (section, key), entry in records.items():
+            journal.record(key, entry, section)
     if digests:
         console.info(
-            f"State: {digests} unchanged incident{'s' if digests != 1 else ''} recorded with "
+            f"State: {digests} unchanged file{'s' if digests != 1 else ''} recorded with "
             f"their current file digest (nothing sent), in {store.shown}."
         )
     if len(records) > digests:
@@ -266,7 +267,7 @@ def _send(
     state: State,
     console: Console,
     parallelism: int,
-    records: dict[str, Entry | None],
+    records: Records,
 ) -> Report:
     """Send the plan's changes; `records` (what a refresh learnt, new digests) go to
     the journal first, so that the sends recorded after them win."""
@@ -278,8 +279,8 @@ def _send(
     progress = Progress(console, len(changes))
     endpoint = checked.project.settings.config.endpoint
     with store.journal(state) as journal:
-        for key, entry in records.items():
-            journal.record(key, entry)
+        for (section, key), entry in records.items():
+            journal.record(key, entry, section)
         applier = Applier(
             client,
             journal,
