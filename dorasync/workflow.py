@@ -44,12 +44,20 @@ class Checked:
         return self.project.store()
 
 
-def check(root: Path, now_ns: int, paths: Sequence[Path] | None = None) -> Checked:
+def check(
+    root: Path,
+    now_ns: int,
+    paths: Sequence[Path] | None = None,
+    *,
+    project: Project | None = None,
+    state: State | None = None,
+) -> Checked:
     """Load and check incidents; raise InvalidInput with every problem if any is an error.
 
-    Files unchanged since their last apply are taken from the state unparsed."""
-    project = open_project(root)
-    state = project.store().read()
+    Files unchanged since their last apply are taken from the state unparsed: `state`,
+    when the caller has read it already (under the lock), else the one on disk."""
+    project = project or open_project(root)
+    state = state if state is not None else project.store().read()
     known = {entry.file: (key, entry) for key, entry in state.entries.items()}
     loaded = load(project, paths, now_ns, known)
     by_file = {entry.file: (key, entry) for key, entry in state.deployments.items()}

@@ -10,14 +10,9 @@ from pathlib import Path
 import pytest
 
 from dorasync.emulator.server import Emulator, Faults
+from tests.review_support import ONGOING
 from tests.support import API_KEY, APP_KEY, ProjectDir, Runner
 
-ONGOING = """
-    name: Card payments failing
-    services: [payments, checkout]
-    severity: SEV-1
-    started_at: 2026-11-24T09:41:17.123456789+01:00
-"""
 RESOLVED = """
     name: Checkout latency above SLO
     services: [checkout]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from dorasync.emulator.server import Emulator
 from dorasync.loader import Loaded, load
 from dorasync.project import open_project
@@ -106,3 +108,28 @@ def test_a_narrower_incidents_folder_gives_the_keys_a_fresh_clone_would_give(
     assert loaded(project).parsed == 5
     plan = json.loads(run("-C", project.root, "plan", "--json").out)
     assert {c["key"] for c in plan["changes"]} == {f"i{n:03d}" for n in range(5)}
+
+
+def test_apply_reads_the_state_once_under_its_lock(
+    project: ProjectDir,
+    run: Runner,
+    emulator: Emulator,
+    api_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 100k incidents a read of the state is seconds: apply must not read it twice."""
+    from dorasync.statestore import StateStore  # noqa: PLC0415
+
+    applied(project, run, api_env)
+    reads: list[bool] = []
+    original = StateStore.read
+
+    def counted(self: StateStore) -> object:
+        reads.append(self.lock_path.exists())
+        return original(self)
+
+    monkeypatch.setattr(StateStore, "read", counted)
+    path = project.root / "incidents/2026/i001.yaml"
+    path.write_text(path.read_text() + "severity: SEV-2\n")
+    assert run("-C", project.root, "apply", "--auto-approve", env=api_env).code == 0
+    assert reads == [True]

@@ -96,23 +96,27 @@ def apply(
     from dorasync.apply import refreshed  # noqa: PLC0415 - keep `dorasync --help` fast
     from dorasync.client import RetryPolicy  # noqa: PLC0415
     from dorasync.commands.refresh import read_with  # noqa: PLC0415
+    from dorasync.project import open_project  # noqa: PLC0415
     from dorasync.render import plan_chunks  # noqa: PLC0415
     from dorasync.workflow import check, load_saved, why_unsafe  # noqa: PLC0415
 
     console = ctx.console
     _refuse_with_planfile(planfile, targets=targets, prune=prune, refresh=refresh)
     saved = load_saved(ctx.root, ctx.path(planfile), planfile) if planfile else None
-    checked = check(ctx.root, time.time_ns())
-    console.problems(checked.warnings)
-    settings = _settings(checked, console)
     policy = RetryPolicy(
         max_attempts=max_attempts, run_budget_s=retry_budget, read_timeout_s=request_timeout
     )
-    with checked.store().lock("apply"):
-        # Read again under the lock: another apply may have finished since the check.
-        state = checked.store().read()
-        if checked.store().settle(state):
+    project = open_project(ctx.root)
+    store = project.store()
+    # The lock first, as Terraform does: the state is read once, under it, and the
+    # incidents are checked against that state (at 100k incidents a read is seconds).
+    with store.lock("apply"):
+        state = store.read()
+        if store.settle(state):
             console.info("State: recorded what an interrupted apply had sent (its journal).")
+        checked = check(ctx.root, time.time_ns(), project=project, state=state)
+        console.problems(checked.warnings)
+        settings = _settings(checked, console)
         client = _client(settings, policy, "--refresh (reading events back)") if refresh else None
         found = (
             read_with(client, state, targets, parallelism, console, refuse=not force)
